@@ -1,0 +1,21 @@
+"""sklearn-normreg: scikit-learn estimators with a free choice of loss and penalty.
+
+Public names
+------------
+L1Normalizer, L2Normalizer
+    Row-wise normalising transformers with an epsilon floor.
+l1_normalize, l2_normalize
+    The same for N-d arrays over any axis.
+"""
+
+from .preprocessing import L1Normalizer, L2Normalizer, l1_normalize, l2_normalize
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "L1Normalizer",
+    "L2Normalizer",
+    "l1_normalize",
+    "l2_normalize",
+    "__version__",
+]

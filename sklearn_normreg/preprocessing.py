@@ -1,0 +1,496 @@
+"""Row-wise L1 and L2 normalisation with an epsilon floor.
+
+``L1Normalizer`` divides each row by ``max(sum |x|, epsilon)``; ``L2Normalizer``
+by ``sqrt(max(sum x**2, epsilon))`` (the seed's ``l2_normalize``). With
+``epsilon=0`` they reproduce :class:`sklearn.preprocessing.Normalizer`, all-zero
+rows staying zero.
+
+Why not call :func:`sklearn.preprocessing.normalize`: it materialises ``|X|``
+(L1) and always copies before dividing in place, so it makes two or three full
+passes over memory. The kernel below walks dense input in row blocks that stay
+in cache (one read, one write: the cost of a copy) and builds sparse results
+directly into a new ``data`` array. It is also overflow-safe: rows whose squares
+overflow (entries ~1e300) or underflow (~1e-300) are rescaled by their largest
+entry first, as BLAS ``nrm2`` does, but only in the blocks that need it.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.utils import check_array
+from sklearn.utils._param_validation import Interval, validate_params
+from sklearn.utils.validation import FLOAT_DTYPES, validate_data
+
+__all__ = ["L1Normalizer", "L2Normalizer", "l1_normalize", "l2_normalize"]
+
+# Rows per dense block: 2**18 elements (2 MiB of float64, ~2,600 rows of 100)
+# is where the per-call cost of numpy stops mattering and the block still sits
+# in cache between the norm and the division, so X is read from memory once.
+_BLOCK_ELEMENTS = 2**18
+# Entries per sparse CSR block: the squares and repeated divisors of a block
+# stay in L2 cache (measured best at 2**16 on 200,000 x 5,000 at 1% density).
+_SPARSE_BLOCK_ELEMENTS = 2**16
+
+
+class _Norm:
+    """How one norm reduces a row, and how the epsilon floor applies.
+
+    ``reduce`` gives the raw per-row statistic (sum |x| or sum x**2),
+    ``from_raw`` turns it into the norm and ``floor`` is the smallest divisor
+    allowed, in norm units, for a given epsilon.
+    """
+
+    def __init__(self, name, reduce_dense, entry_stat, from_raw, floor, underflows):
+        self.name = name
+        self.reduce_dense = reduce_dense
+        self.entry_stat = entry_stat
+        self.from_raw = from_raw
+        self.floor = floor
+        self.underflows = underflows
+
+
+_NORMS = {
+    "l1": _Norm(
+        "l1",
+        reduce_dense=lambda x: np.add.reduce(np.abs(x), axis=1),
+        entry_stat=np.abs,
+        from_raw=lambda raw: raw,
+        floor=lambda epsilon: epsilon,
+        underflows=False,
+    ),
+    "l2": _Norm(
+        "l2",
+        # einsum forms the row sums of squares without an n x p temporary.
+        reduce_dense=lambda x: np.einsum("ij,ij->i", x, x),
+        entry_stat=np.square,
+        from_raw=np.sqrt,
+        floor=np.sqrt,
+        underflows=True,
+    ),
+}
+
+
+class _DenseRows:
+    """Row operations on a 2-D block."""
+
+    def __init__(self, values):
+        self.values = values
+
+    def reduce(self, norm, values):
+        return norm.reduce_dense(values)
+
+    def row_max_abs(self):
+        return np.max(np.abs(self.values), axis=1)
+
+    @staticmethod
+    def expand(per_row):
+        return per_row[:, np.newaxis]
+
+
+class _CSRRows:
+    """Row operations on CSR ``values`` whose rows are the ``indptr`` segments."""
+
+    def __init__(self, values, indptr):
+        self.values = values
+        self.counts = np.diff(indptr)
+        self.nonempty = self.counts > 0
+        # reduceat over the starts of non-empty rows only: an empty row would
+        # otherwise yield a neighbour's value.
+        self.starts = indptr[:-1][self.nonempty] - indptr[0]
+
+    def _segments(self, ufunc, entries):
+        out = np.zeros(len(self.counts), dtype=entries.dtype)
+        if entries.size:
+            out[self.nonempty] = ufunc.reduceat(entries, self.starts)
+        return out
+
+    def reduce(self, norm, values):
+        return self._segments(np.add, norm.entry_stat(values))
+
+    def row_max_abs(self):
+        return self._segments(np.maximum, np.abs(self.values))
+
+    def expand(self, per_row):
+        return np.repeat(per_row, self.counts)
+
+
+class _CSCRows:
+    """Row operations on the ``data`` of a CSC matrix (rows via ``indices``)."""
+
+    def __init__(self, X):
+        self.values = X.data
+        self.n_rows = X.shape[0]
+        self.indices = X.indices
+
+    def reduce(self, norm, values):
+        sums = np.bincount(self.indices, weights=norm.entry_stat(values), minlength=self.n_rows)
+        return sums.astype(values.dtype, copy=False)
+
+    def row_max_abs(self):
+        out = np.zeros(self.n_rows, dtype=self.values.dtype)
+        np.maximum.at(out, self.indices, np.abs(self.values))
+        return out
+
+    def expand(self, per_row):
+        return per_row[self.indices]
+
+
+def _row_blocks(X):
+    """Split dense or CSR/CSC ``X`` into row blocks.
+
+    Yields ``(row_slice, rows, out_slice)``: the rows of the block, its row
+    operations, and where its values sit in the output (the output array for
+    dense ``X``, the output ``data`` for sparse ``X``).
+    """
+    if not sp.issparse(X):
+        block_rows = max(1, _BLOCK_ELEMENTS // max(1, X.shape[1]))
+        for start in range(0, X.shape[0], block_rows):
+            block = slice(start, start + block_rows)
+            yield block, _DenseRows(X[block]), block
+    elif X.format == "csr":
+        indptr = X.indptr
+        start = 0
+        while start < X.shape[0]:
+            stop = np.searchsorted(indptr, indptr[start] + _SPARSE_BLOCK_ELEMENTS, side="right") - 1
+            stop = min(max(stop, start + 1), X.shape[0])
+            entries = slice(indptr[start], indptr[stop])
+            yield slice(start, stop), _CSRRows(X.data[entries], indptr[start : stop + 1]), entries
+            start = stop
+    else:  # CSC: rows are spread over all columns, so one block
+        yield slice(None), _CSCRows(X), slice(None)
+
+
+def _normalize(X, out, norm, epsilon, input_name="X"):
+    """Write the row-normalised values of ``X`` into ``out``.
+
+    ``X`` is a 2-D float array or a CSR/CSC matrix; ``out`` is an array of the
+    same shape (respectively a ``data`` array), possibly ``X`` (``X.data``)
+    itself. Two passes: all row norms first (which also finds NaN and inf, so
+    that bad input raises before anything is written), then the division.
+    """
+    blocks = list(_row_blocks(X))
+    with np.errstate(over="ignore", under="ignore"):  # overflow is handled below
+        raw = np.concatenate([rows.reduce(norm, rows.values) for _, rows, _ in blocks])
+    if np.isnan(raw).any():
+        raise ValueError(f"Input {input_name} contains NaN.")
+    finfo = np.finfo(X.dtype)
+    # A Python float stays "weak" in numpy's promotion, so float32 stays float32.
+    floor = float(norm.floor(epsilon))
+    # Sums of squares below tiny / eps may have lost digits to underflow; they
+    # matter only when the epsilon floor does not replace the norm anyway.
+    small = finfo.tiny / finfo.eps if norm.underflows and epsilon < finfo.tiny / finfo.eps else 0
+    if np.isinf(raw).any() or (small and np.any((raw > 0) & (raw < small))):
+        values = X.data if sp.issparse(X) else X
+        if np.isinf(values).any():
+            raise ValueError(
+                f"Input {input_name} contains infinity or a value too large for {X.dtype!r}."
+            )
+        for _, rows, out_slice in blocks:
+            _normalize_values_rescaled(rows, out[out_slice], norm, floor)
+        return out
+    divisor = np.maximum(norm.from_raw(raw), floor)
+    if floor == 0:  # Normalizer's convention: all-zero rows stay zero
+        divisor[divisor == 0] = 1
+    for row_slice, rows, out_slice in blocks:
+        np.divide(rows.values, rows.expand(divisor[row_slice]), out=out[out_slice])
+    return out
+
+
+def _normalize_values_rescaled(rows, out, norm, floor):
+    """Overflow/underflow-safe path: divide each row by its max |x| first.
+
+    With ``m`` the row's max |x| and ``s`` the norm of ``x / m``, the norm is
+    ``m * s``; the result ``(x / m) / max(s, floor / m)`` never forms the
+    product, which may overflow.
+    """
+    row_max = rows.row_max_abs()
+    row_max[row_max == 0] = 1
+    np.divide(rows.values, rows.expand(row_max), out=out)
+    divisor = np.maximum(norm.from_raw(rows.reduce(norm, out)), floor / row_max)
+    divisor[divisor == 0] = 1
+    np.divide(out, rows.expand(divisor), out=out)
+
+
+def _normalize_sparse(X, norm, epsilon, in_place):
+    """Normalise the rows of a CSR/CSC matrix or array, keeping its format."""
+    data = _normalize(X, X.data if in_place else np.empty_like(X.data), norm, epsilon)
+    if in_place:
+        return X
+    return type(X)((data, X.indices.copy(), X.indptr.copy()), shape=X.shape)
+
+
+class _BaseRowNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Shared implementation of the row normalisers; subclasses set ``_norm``."""
+
+    _norm = None
+
+    _parameter_constraints: dict = {
+        "epsilon": [Interval(Real, 0, None, closed="left")],
+        "copy": ["boolean"],
+    }
+
+    def __init__(self, epsilon=1e-10, *, copy=True):
+        self.epsilon = epsilon
+        self.copy = copy
+
+    def fit(self, X, y=None):
+        """Validate the parameters and record the number of features.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; only its shape (and column names) are used.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The transformer.
+        """
+        self._validate_params()
+        validate_data(self, X, accept_sparse=("csr", "csc"), dtype=FLOAT_DTYPES)
+        return self
+
+    def transform(self, X, copy=None):
+        """Scale each row of ``X`` to unit norm (or by the epsilon floor).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Data to normalise. Sparse input keeps its format (CSR or CSC);
+            other sparse formats are converted to CSR.
+        copy : bool, default=None
+            Whether to leave ``X`` untouched; ``None`` uses ``self.copy``.
+            ``copy=False`` normalises in place when ``X`` is a writeable
+            floating array (or CSR/CSC matrix); otherwise a new array is made.
+
+        Returns
+        -------
+        X_tr : {ndarray, sparse matrix} of shape (n_samples, n_features)
+            Normalised rows, with the dtype of ``X`` (integers become float64).
+        """
+        copy = self.copy if copy is None else copy
+        X_in = X
+        X = validate_data(
+            self,
+            X,
+            accept_sparse=("csr", "csc"),
+            dtype=FLOAT_DTYPES,
+            reset=False,
+            copy=False,
+            # NaN and inf are found by the norm pass, saving a pass over X.
+            ensure_all_finite=False,
+        )
+        # Work in place when asked to, or when validation already copied (a
+        # dtype or format conversion): a second copy would only cost time.
+        in_place = (not copy or _is_fresh_copy(X, X_in)) and _is_writeable(X)
+        norm = _NORMS[self._norm]
+        if sp.issparse(X):
+            return _normalize_sparse(X, norm, self.epsilon, in_place)
+        return _normalize(X, X if in_place else np.empty_like(X), norm, self.epsilon)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.requires_fit = False
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+def _is_fresh_copy(X, X_in):
+    """Whether validation produced ``X`` as new memory, unshared with ``X_in``."""
+    if sp.issparse(X):
+        return sp.issparse(X_in) and not np.may_share_memory(X.data, X_in.data)
+    return isinstance(X_in, (list, tuple)) or (
+        isinstance(X_in, np.ndarray) and not np.may_share_memory(X, X_in)
+    )
+
+
+def _is_writeable(X):
+    return (X.data if sp.issparse(X) else X).flags.writeable
+
+
+class L1Normalizer(_BaseRowNormalizer):
+    """Scale each sample (row) to unit L1 norm, with an epsilon floor.
+
+    Each row ``x`` becomes ``x / max(sum(|x|), epsilon)``: rows whose L1 norm
+    is below ``epsilon`` are divided by ``epsilon`` instead, so near-zero rows
+    are not blown up. ``epsilon=0`` gives exactly
+    ``sklearn.preprocessing.Normalizer(norm='l1')`` (all-zero rows stay zero).
+
+    The transformer is stateless: ``fit`` only validates.
+
+    Parameters
+    ----------
+    epsilon : float, default=1e-10
+        Floor on the L1 norm of a row, ``>= 0``.
+    copy : bool, default=True
+        If False, normalise in place where the input allows it (a writeable
+        float array or CSR/CSC matrix).
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`, when X has string column
+        names.
+
+    See Also
+    --------
+    L2Normalizer : The same with the L2 norm.
+    l1_normalize : Function form for N-d arrays and any axis.
+    sklearn.preprocessing.Normalizer : scikit-learn's version without the floor.
+
+    Examples
+    --------
+    >>> from sklearn_normreg import L1Normalizer
+    >>> X = [[1.0, -3.0], [0.0, 0.0], [2e-11, 0.0]]
+    >>> L1Normalizer().fit_transform(X)
+    array([[ 0.25, -0.75],
+           [ 0.  ,  0.  ],
+           [ 0.2 ,  0.  ]])
+    """
+
+    _norm = "l1"
+
+
+class L2Normalizer(_BaseRowNormalizer):
+    """Scale each sample (row) to unit L2 norm, with an epsilon floor.
+
+    Each row ``x`` becomes ``x / sqrt(max(sum(x**2), epsilon))`` (the seed's
+    ``l2_normalize``). ``epsilon=0`` gives exactly
+    ``sklearn.preprocessing.Normalizer(norm='l2')`` (all-zero rows stay zero).
+    Rows with huge (1e300) or tiny (1e-300) entries are handled without
+    overflow or underflow.
+
+    The transformer is stateless: ``fit`` only validates.
+
+    Parameters
+    ----------
+    epsilon : float, default=1e-10
+        Floor on the sum of squares of a row, ``>= 0``.
+    copy : bool, default=True
+        If False, normalise in place where the input allows it (a writeable
+        float array or CSR/CSC matrix).
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`, when X has string column
+        names.
+
+    See Also
+    --------
+    L1Normalizer : The same with the L1 norm.
+    l2_normalize : Function form for N-d arrays and any axis.
+    sklearn.preprocessing.Normalizer : scikit-learn's version without the floor.
+
+    Examples
+    --------
+    >>> from sklearn_normreg import L2Normalizer
+    >>> X = [[3.0, -4.0], [0.0, 0.0]]
+    >>> L2Normalizer().fit_transform(X)
+    array([[ 0.6, -0.8],
+           [ 0. ,  0. ]])
+    """
+
+    _norm = "l2"
+
+
+def _normalize_nd(x, norm, axis, epsilon):
+    """Normalise ``x`` over ``axis`` by moving those axes last, as rows."""
+    if np.ndim(x) == 0:
+        raise ValueError("Expected an array with at least 1 dimension, got a 0-d (scalar) input.")
+    x_in = x
+    x = check_array(
+        x, dtype=FLOAT_DTYPES, ensure_2d=False, allow_nd=True, ensure_all_finite=False, input_name="x"
+    )
+    if axis is None:
+        axis = tuple(range(x.ndim))
+    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+    destination = tuple(range(x.ndim - len(axes), x.ndim))
+    moved = np.moveaxis(x, axes, destination)  # validates axis (AxisError)
+    rows = moved.reshape(-1, int(np.prod(moved.shape[x.ndim - len(axes) :])))
+    # reshape copies when the moved view is not contiguous, and validation
+    # copies on dtype conversion: such a copy is normalised in place.
+    out = rows if _is_fresh_copy(rows, x_in) else np.empty_like(rows)
+    _normalize(rows, out, _NORMS[norm], epsilon, input_name="x")
+    return np.moveaxis(out.reshape(moved.shape), destination, axes)
+
+
+_FUNCTION_PARAMS = {
+    "x": ["array-like"],
+    "axis": [None, "array-like", Interval(Integral, None, None, closed="neither")],
+    "epsilon": [Interval(Real, 0, None, closed="left")],
+}
+
+
+@validate_params(_FUNCTION_PARAMS, prefer_skip_nested_validation=True)
+def l1_normalize(x, axis=-1, epsilon=1e-10):
+    """Divide ``x`` by its L1 norm over ``axis``, floored at ``epsilon``.
+
+    Computes ``x / max(sum(|x|, axis, keepdims=True), epsilon)`` for N-d input.
+
+    Parameters
+    ----------
+    x : array-like of at least 1 dimension
+        Input values (integers are converted to float64; float32 is kept).
+    axis : int, tuple of int or None, default=-1
+        Axis or axes over which the norm is taken. ``None`` normalises the
+        whole array by one norm, which is what the seed's ``l1_normalize``
+        (which had no ``axis``) did.
+    epsilon : float, default=1e-10
+        Floor on the norm, ``>= 0``.
+
+    Returns
+    -------
+    normalized : ndarray of the same shape as ``x``
+        A new array; ``x`` is not modified.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_normreg import l1_normalize
+    >>> a = np.arange(12).reshape(1, 3, 4)
+    >>> l1_normalize(a, axis=None)[0, 0]  # the seed's result: a / 66
+    array([0.        , 0.01515152, 0.03030303, 0.04545455])
+    """
+    return _normalize_nd(x, "l1", axis, epsilon)
+
+
+@validate_params(_FUNCTION_PARAMS, prefer_skip_nested_validation=True)
+def l2_normalize(x, axis=-1, epsilon=1e-10):
+    """Divide ``x`` by its L2 norm over ``axis``, with the seed's epsilon floor.
+
+    Computes ``x / sqrt(max(sum(x**2, axis, keepdims=True), epsilon))`` for N-d
+    input, without overflow or underflow for huge or tiny entries.
+
+    Parameters
+    ----------
+    x : array-like of at least 1 dimension
+        Input values (integers are converted to float64; float32 is kept).
+    axis : int, tuple of int or None, default=-1
+        Axis or axes over which the norm is taken; ``None`` means all.
+    epsilon : float, default=1e-10
+        Floor on the sum of squares, ``>= 0``.
+
+    Returns
+    -------
+    normalized : ndarray of the same shape as ``x``
+        A new array; ``x`` is not modified.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_normreg import l2_normalize
+    >>> a = np.arange(12).reshape(1, 3, 4)
+    >>> l2_normalize(a, (1, 2))[0, 0]  # the seed's result: a / sqrt(506)
+    array([0.        , 0.04445542, 0.08891084, 0.13336627])
+    """
+    return _normalize_nd(x, "l2", axis, epsilon)
