@@ -1,0 +1,105 @@
+"""Solvers: they see only a smooth ``value_and_grad`` and a penalty object.
+
+``lbfgs`` minimises ``f(x) + penalty(x[penalized])`` with scipy's L-BFGS-B.
+The smooth part of the penalty is added to ``f``; an L1 part is handled
+exactly by the split-variable trick: the penalised coordinates are written
+``w = u - v`` with bounds ``u, v >= 0``, so that ``alpha1 * ||w||_1`` becomes
+the linear, smooth term ``alpha1 * sum(u + v)``. At the optimum ``u * v = 0``
+and coordinates that should be zero sit on their bounds, hence exact zeros.
+"""
+
+import numpy as np
+import scipy.optimize
+
+from ._penalty import L1Penalty, NoPenalty
+
+__all__ = ["lbfgs"]
+
+
+def lbfgs(value_and_grad, x0, penalty, penalized, *, max_iter, tol, max_fun=15000, callback=None):
+    """Minimise ``value_and_grad(x)[0] + penalty.value(x[penalized])`` with L-BFGS-B.
+
+    Parameters
+    ----------
+    value_and_grad : callable
+        ``x -> (value, gradient)`` of the smooth data term, ``x`` a 1-D float64
+        array (scipy works in float64).
+    x0 : ndarray of shape (n,)
+        Starting point.
+    penalty : BasePenalty
+        Its ``smooth_part`` must be differentiable and its ``nonsmooth_part``
+        an L1 penalty (or none): that is what split variables can represent.
+    penalized : ndarray of bool of shape (n,)
+        Which coordinates of ``x`` are penalised (weights, not intercepts).
+    max_iter, tol, max_fun : int, float, int
+        L-BFGS-B's ``maxiter``, ``gtol`` (projected gradient) and ``maxfun``.
+    callback : callable, default=None
+        Called with the current ``x`` after each iteration.
+
+    Returns
+    -------
+    x : ndarray of shape (n,)
+        The solution; penalised coordinates are exactly ``u - v``.
+    result : scipy.optimize.OptimizeResult
+        scipy's result (``nit``, ``status``, ``message``, ``fun``).
+    """
+    smooth, nonsmooth = penalty.smooth_part, penalty.nonsmooth_part
+    if not isinstance(nonsmooth, (L1Penalty, NoPenalty)):
+        raise ValueError(f"lbfgs cannot handle the non-smooth penalty {nonsmooth!r}.")
+    x0 = np.asarray(x0, dtype=np.float64)
+    penalized = np.asarray(penalized, dtype=bool)
+    l1 = nonsmooth.alpha if isinstance(nonsmooth, L1Penalty) else 0.0
+
+    if l1 == 0:
+
+        def objective(x):
+            value, grad = value_and_grad(x)
+            w = x[penalized]
+            grad = np.array(grad, dtype=np.float64)
+            grad[penalized] += smooth.gradient(w)
+            return value + smooth.value(w), grad
+
+        result = _run(objective, x0, None, max_iter, tol, max_fun, callback)
+        return result.x, result
+
+    # z = [x with the penalised coordinates replaced by u, then v]
+    n_pen = int(penalized.sum())
+
+    def unsplit(z):
+        x = z[: x0.size].copy()
+        x[penalized] -= z[x0.size :]
+        return x
+
+    def objective(z):
+        x = unsplit(z)
+        value, grad = value_and_grad(x)
+        w = x[penalized]
+        grad_w = np.asarray(grad, dtype=np.float64)[penalized] + smooth.gradient(w)
+        full = np.empty_like(z)
+        full[: x0.size] = grad
+        full[: x0.size][penalized] = grad_w + l1
+        full[x0.size :] = -grad_w + l1
+        return value + smooth.value(w) + l1 * (z[: x0.size][penalized].sum() + z[x0.size :].sum()), full
+
+    z0 = np.concatenate([x0, np.zeros(n_pen)])
+    z0[: x0.size][penalized] = np.maximum(x0[penalized], 0)
+    z0[x0.size :] = np.maximum(-x0[penalized], 0)
+    bounds = [(None, None)] * x0.size + [(0, None)] * n_pen
+    for i in np.flatnonzero(penalized):
+        bounds[i] = (0, None)
+    result = _run(
+        objective, z0, bounds, max_iter, tol, max_fun, callback and (lambda z: callback(unsplit(z)))
+    )
+    return unsplit(result.x), result
+
+
+def _run(objective, z0, bounds, max_iter, tol, max_fun, callback):
+    return scipy.optimize.minimize(
+        objective,
+        z0,
+        method="L-BFGS-B",
+        jac=True,
+        bounds=bounds,
+        callback=callback,
+        options={"maxiter": max_iter, "maxfun": max_fun, "gtol": tol, "ftol": 64 * np.finfo(float).eps},
+    )
