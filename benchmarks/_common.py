@@ -49,3 +49,20 @@ def write_result(name, title, command, sections):
     path.write_text("\n".join(text))
     print(path.read_text())
     return path
+
+
+def peak_allocated(func):
+    """Peak bytes allocated while ``func()`` runs, by tracemalloc (numpy
+    reports its buffers to it); the result is kept alive until the peak is read."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        start = tracemalloc.get_traced_memory()[0]
+        result = func()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    del result
+    return peak - start
