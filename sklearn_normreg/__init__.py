@@ -6,8 +6,11 @@ L1Normalizer, L2Normalizer
     Row-wise normalising transformers with an epsilon floor.
 l1_normalize, l2_normalize
     The same for N-d arrays over any axis.
+NormRegMLPRegressor
+    Multi-layer perceptron regression with free loss and penalty.
 """
 
+from .neural_network import NormRegMLPRegressor
 from .preprocessing import L1Normalizer, L2Normalizer, l1_normalize, l2_normalize
 
 __version__ = "0.1.0"
@@ -15,6 +18,7 @@ __version__ = "0.1.0"
 __all__ = [
     "L1Normalizer",
     "L2Normalizer",
+    "NormRegMLPRegressor",
     "l1_normalize",
     "l2_normalize",
     "__version__",

@@ -13,10 +13,12 @@ import scipy.optimize
 
 from ._penalty import L1Penalty, NoPenalty
 
-__all__ = ["lbfgs"]
+__all__ = ["AdamOptimizer", "SGDOptimizer", "lbfgs"]
 
 
-def lbfgs(value_and_grad, x0, penalty, penalized, *, max_iter, tol, max_fun=15000, callback=None):
+def lbfgs(
+    value_and_grad, x0, penalty, penalized, *, max_iter, tol, max_fun=15000, ftol=64 * np.finfo(float).eps, callback=None
+):
     """Minimise ``value_and_grad(x)[0] + penalty.value(x[penalized])`` with L-BFGS-B.
 
     Parameters
@@ -31,8 +33,9 @@ def lbfgs(value_and_grad, x0, penalty, penalized, *, max_iter, tol, max_fun=1500
         an L1 penalty (or none): that is what split variables can represent.
     penalized : ndarray of bool of shape (n,)
         Which coordinates of ``x`` are penalised (weights, not intercepts).
-    max_iter, tol, max_fun : int, float, int
-        L-BFGS-B's ``maxiter``, ``gtol`` (projected gradient) and ``maxfun``.
+    max_iter, tol, max_fun, ftol : int, float, int, float
+        L-BFGS-B's ``maxiter``, ``gtol`` (projected gradient), ``maxfun`` and
+        ``ftol`` (relative decrease; tiny by default so that ``gtol`` decides).
     callback : callable, default=None
         Called with the current ``x`` after each iteration.
 
@@ -59,7 +62,7 @@ def lbfgs(value_and_grad, x0, penalty, penalized, *, max_iter, tol, max_fun=1500
             grad[penalized] += smooth.gradient(w)
             return value + smooth.value(w), grad
 
-        result = _run(objective, x0, None, max_iter, tol, max_fun, callback)
+        result = _run(objective, x0, None, max_iter, tol, max_fun, ftol, callback)
         return result.x, result
 
     # z = [x with the penalised coordinates replaced by u, then v]
@@ -88,12 +91,12 @@ def lbfgs(value_and_grad, x0, penalty, penalized, *, max_iter, tol, max_fun=1500
     for i in np.flatnonzero(penalized):
         bounds[i] = (0, None)
     result = _run(
-        objective, z0, bounds, max_iter, tol, max_fun, callback and (lambda z: callback(unsplit(z)))
+        objective, z0, bounds, max_iter, tol, max_fun, ftol, callback and (lambda z: callback(unsplit(z)))
     )
     return unsplit(result.x), result
 
 
-def _run(objective, z0, bounds, max_iter, tol, max_fun, callback):
+def _run(objective, z0, bounds, max_iter, tol, max_fun, ftol, callback):
     return scipy.optimize.minimize(
         objective,
         z0,
@@ -101,5 +104,90 @@ def _run(objective, z0, bounds, max_iter, tol, max_fun, callback):
         jac=True,
         bounds=bounds,
         callback=callback,
-        options={"maxiter": max_iter, "maxfun": max_fun, "gtol": tol, "ftol": 64 * np.finfo(float).eps},
+        options={"maxiter": max_iter, "maxfun": max_fun, "gtol": tol, "ftol": ftol},
     )
+
+
+class SGDOptimizer:
+    """Minibatch SGD with momentum, as scikit-learn's, on one flat vector.
+
+    ``step`` returns the step size the update used (the learning rate), for
+    the proximal step of the non-smooth penalty.
+    """
+
+    def __init__(self, size, dtype, learning_rate_init, lr_schedule, momentum, nesterov, power_t):
+        self.learning_rate_init = self.learning_rate = float(learning_rate_init)
+        self.lr_schedule = lr_schedule
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.power_t = power_t
+        self.velocity = np.zeros(size, dtype=dtype)
+
+    def step(self, theta, grad):
+        self.velocity *= self.momentum
+        self.velocity -= self.learning_rate * grad
+        if self.nesterov:
+            theta += self.momentum * self.velocity - self.learning_rate * grad
+        else:
+            theta += self.velocity
+        return self.learning_rate
+
+    def iteration_ends(self, time_step):
+        if self.lr_schedule == "invscaling":
+            self.learning_rate = self.learning_rate_init / (time_step + 1) ** self.power_t
+
+    def trigger_stopping(self, message, verbose):
+        """Whether to stop; the 'adaptive' schedule first divides the rate by 5."""
+        if self.lr_schedule != "adaptive" or self.learning_rate <= 1e-6:
+            if verbose:
+                print(message + " Stopping.")
+            return True
+        self.learning_rate /= 5.0
+        if verbose:
+            print(message + f" Setting learning rate to {self.learning_rate:f}")
+        return False
+
+
+class AdamOptimizer:
+    """Adam, as scikit-learn's, on one flat vector, updated in place.
+
+    ``step`` returns the per-coordinate step ``lr_t / (sqrt(v) + eps)`` each
+    parameter took, for the proximal step of the non-smooth penalty.
+    """
+
+    def __init__(self, size, dtype, learning_rate_init, beta_1, beta_2, epsilon):
+        self.learning_rate_init = float(learning_rate_init)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+        self.t = 0
+        self.m = np.zeros(size, dtype=dtype)
+        self.v = np.zeros(size, dtype=dtype)
+        self._step = np.empty(size, dtype=dtype)
+        self._scratch = np.empty(size, dtype=dtype)
+
+    def step(self, theta, grad):
+        self.t += 1
+        m, v, step, scratch = self.m, self.v, self._step, self._scratch
+        m *= self.beta_1
+        np.multiply(grad, 1 - self.beta_1, out=scratch)
+        m += scratch
+        v *= self.beta_2
+        np.multiply(grad, grad, out=scratch)
+        scratch *= 1 - self.beta_2
+        v += scratch
+        learning_rate = (
+            self.learning_rate_init * np.sqrt(1 - self.beta_2**self.t) / (1 - self.beta_1**self.t)
+        )
+        np.sqrt(v, out=step)
+        step += self.epsilon
+        np.divide(learning_rate, step, out=step)
+        np.multiply(step, m, out=scratch)
+        theta -= scratch
+        return step
+
+    def iteration_ends(self, time_step):
+        pass
+
+    def trigger_stopping(self, message, verbose):
+        if verbose:
+            print(message + " Stopping.")
+        return True

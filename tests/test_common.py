@@ -2,9 +2,9 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_normreg import L1Normalizer, L2Normalizer
+from sklearn_normreg import L1Normalizer, L2Normalizer, NormRegMLPRegressor
 
-ESTIMATORS = [L1Normalizer(), L2Normalizer()]
+ESTIMATORS = [L1Normalizer(), L2Normalizer(), NormRegMLPRegressor()]
 
 
 @parametrize_with_checks(ESTIMATORS)

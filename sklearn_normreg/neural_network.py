@@ -1,0 +1,533 @@
+"""Multi-layer perceptron regression with a free choice of loss and penalty."""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state, gen_batches, shuffle
+from sklearn.utils._param_validation import Interval, InvalidParameterError, Options, StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from ._activations import ACTIVATIONS
+from ._loss import LOSS_ALIASES, LOSSES, get_loss
+from ._objective import MLPLayout, MLPObjective
+from ._penalty import PENALTIES, get_penalty
+from ._solvers import AdamOptimizer, SGDOptimizer, lbfgs
+
+__all__ = ["NormRegMLPRegressor"]
+
+_STOCHASTIC_SOLVERS = ("sgd", "adam")
+
+
+def _is_stochastic(estimator):
+    if estimator.solver not in _STOCHASTIC_SOLVERS:
+        raise AttributeError(f"partial_fit is only available for stochastic optimizers. {estimator.solver} is not stochastic.")
+    return True
+
+
+class NormRegMLPRegressor(RegressorMixin, BaseEstimator):
+    """Multi-layer perceptron regressor with a free choice of loss and penalty.
+
+    Minimises, whatever the solver or batch size,
+
+        (1 / sum(s)) * sum_i s_i * mean_over_outputs(loss(y_i, f(x_i))) + alpha * penalty(W)
+
+    where ``W`` are all the layer weight matrices (biases are not penalised).
+    Losses: ``'squared_error'`` (0.5 r^2, alias ``'l2'``), ``'absolute_error'``
+    (|r|, alias ``'l1'``) and ``'huber'``. Penalties: ``None``, ``'l2'``
+    (0.5 ||W||^2), ``'l1'`` (||W||_1) and ``'elasticnet'``. The stochastic
+    solvers take a gradient step on the smooth part and a proximal step on the
+    L1 part, with the step each weight actually took, so L1 weights become
+    exactly zero; ``'lbfgs'`` handles L1 exactly through split variables.
+
+    The parameters are scikit-learn's ``MLPRegressor``'s, with the same names,
+    defaults and meanings, plus ``loss``, ``huber_delta``, ``penalty`` and
+    ``l1_ratio`` and the ``'arctan'`` activation. One deliberate difference:
+    ``alpha`` multiplies a per-sample objective, so ``MLPRegressor(alpha=a_sk,
+    solver='lbfgs')`` is ``NormRegMLPRegressor(alpha=a_sk / n_samples,
+    solver='lbfgs')``; with the same ``random_state`` both start from the same
+    weights and reach the same fit. (MLPRegressor's adam/sgd divide its L2
+    term by the batch size instead; ours does not depend on the batch size.)
+
+    Parameters
+    ----------
+    hidden_layer_sizes : array-like of int or int, default=(100,)
+        Units of each hidden layer; ``()`` gives a linear model.
+    activation : {'identity', 'logistic', 'tanh', 'relu', 'arctan'}, default='relu'
+        Hidden-layer activation (the output is the identity).
+    solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
+        Optimiser.
+    alpha : float, default=1e-4
+        Strength of the penalty, ``>= 0``.
+    batch_size : int or 'auto', default='auto'
+        Minibatch size for sgd/adam; 'auto' is ``min(200, n_samples)``.
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        Learning-rate schedule of sgd.
+    learning_rate_init : float, default=1e-3
+        Initial learning rate of sgd/adam.
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule.
+    max_iter : int, default=200
+        Epochs for sgd/adam, iterations for lbfgs.
+    shuffle : bool, default=True
+        Shuffle the samples each epoch (sgd/adam).
+    random_state : int, RandomState instance or None, default=None
+        Initial weights, shuffling and the early-stopping split.
+    tol : float, default=1e-4
+        Improvement below which an epoch counts as no progress (sgd/adam);
+        projected-gradient tolerance for lbfgs.
+    verbose : bool, default=False
+        Print the objective every epoch.
+    warm_start : bool, default=False
+        Start from the previous solution.
+    momentum : float, default=0.9
+        Momentum of sgd.
+    nesterovs_momentum : bool, default=True
+        Nesterov's momentum for sgd.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data and stop when the chosen
+        loss on it stops improving; the best weights are kept.
+    validation_fraction : float, default=0.1
+        Fraction held out for early stopping.
+    beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
+        Adam's parameters.
+    n_iter_no_change : int, default=10
+        Epochs without ``tol`` improvement before stopping (sgd/adam).
+    max_fun : int, default=15000
+        Maximum function evaluations of lbfgs.
+    loss : {'squared_error', 'absolute_error', 'huber', 'l2', 'l1'}, default='squared_error'
+        Data-fit loss on the residual ``prediction - y``.
+    huber_delta : float, default=1.0
+        Where the Huber loss turns from quadratic to linear.
+    penalty : {'l2', 'l1', 'elasticnet'} or None, default='l2'
+        Penalty on the weights.
+    l1_ratio : float, default=0.5
+        L1 share of the elastic net, in ``[0, 1]``.
+
+    Attributes
+    ----------
+    coefs_ : list of ndarray
+        Weight matrices, ``coefs_[i]`` of shape (units of layer i, units of layer i + 1).
+    intercepts_ : list of ndarray
+        Bias vectors.
+    n_iter_ : int
+        Epochs (sgd/adam) or iterations (lbfgs) run by the last fit.
+    t_ : int
+        Training samples seen by the stochastic solvers.
+    loss_ : float
+        The objective at the end of the last epoch (sgd/adam) or at the solution (lbfgs).
+    loss_curve_ : list of float
+        The full objective (data term + penalty) after each epoch (sgd/adam).
+    best_loss_ : float or None
+        Smallest value of ``loss_curve_`` (None with early stopping).
+    validation_scores_ : list of float or None
+        With early stopping: minus the chosen loss (the data term) on the
+        validation split after each epoch; higher is better.
+    best_validation_score_ : float or None
+        The best of ``validation_scores_``.
+    objective_ : float
+        The objective on the training data at the returned weights.
+    weight_l1_norm_ : float
+        ``sum |W|`` over all weight matrices (the seed article's measure).
+    weight_sparsity_ : float
+        Fraction of weights that are exactly 0.
+    n_layers_ : int
+        Number of layers, input and output included.
+    n_outputs_ : int
+        Number of outputs.
+    out_activation_ : str
+        Always 'identity'.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string column names.
+
+    See Also
+    --------
+    sklearn.neural_network.MLPRegressor : squared loss and L2 penalty only.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_friedman1
+    >>> from sklearn_normreg import NormRegMLPRegressor
+    >>> X, y = make_friedman1(n_samples=200, random_state=0)
+    >>> model = NormRegMLPRegressor(hidden_layer_sizes=(20,), loss="huber", penalty="l1",
+    ...                             alpha=1e-3, max_iter=300, random_state=0).fit(X, y)
+    >>> model.weight_sparsity_ > 0
+    np.True_
+    """
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "loss": [StrOptions(set(LOSSES) | set(LOSS_ALIASES))],
+        "huber_delta": [Interval(Real, 0, None, closed="neither")],
+        "penalty": [StrOptions({name for name in PENALTIES if name}), None],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+    }
+
+    def __init__(
+        self,
+        loss="squared_error",
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        huber_delta=1.0,
+        penalty="l2",
+        l1_ratio=0.5,
+    ):
+        self.loss = loss
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.huber_delta = huber_delta
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
+
+    # --- fitting -------------------------------------------------------------------
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network to ``X`` and ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Inputs (float32 stays float32).
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights ``s_i`` of the objective.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @available_if(_is_stochastic)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """One epoch of sgd/adam over ``X`` and ``y``, continuing the last state.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Inputs.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def _hidden_sizes(self):
+        sizes = self.hidden_layer_sizes
+        sizes = [sizes] if np.ndim(sizes) == 0 else list(sizes)
+        if any(not isinstance(size, Integral) or size < 1 for size in sizes):
+            raise InvalidParameterError(
+                f"The 'hidden_layer_sizes' parameter of {type(self).__name__} must be positive "
+                f"integers, got {self.hidden_layer_sizes!r}."
+            )
+        return sizes
+
+    def _fit(self, X, y, sample_weight, incremental):
+        hidden = self._hidden_sizes()
+        first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True.")
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            y_numeric=True,
+            dtype=(np.float64, np.float32),
+            reset=first_pass,
+        )
+        Y = np.asarray(y, dtype=X.dtype).reshape(X.shape[0], -1)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
+            if not sample_weight.sum() > 0:
+                raise ValueError("sample_weight must not be all zeros.")
+        layout = MLPLayout([X.shape[1], *hidden, Y.shape[1]])
+        if not first_pass and layout.layer_units != [c.shape[0] for c in self.coefs_] + [self.n_outputs_]:
+            raise ValueError(
+                f"The data has {X.shape[1]} features and {Y.shape[1]} outputs but the fitted network "
+                f"has layers {[c.shape[0] for c in self.coefs_] + [self.n_outputs_]}; refit without "
+                "warm_start to change them."
+            )
+
+        self._random_state = check_random_state(self.random_state)
+        state = self._initial_state(layout, X.dtype) if first_pass else self._current_state()
+        theta = layout.pack(state["coefs_"], state["intercepts_"], X.dtype)
+        objective = MLPObjective(layout, ACTIVATIONS[self.activation], get_loss(self.loss, huber_delta=self.huber_delta))
+        penalty = get_penalty(self.penalty, alpha=self.alpha, l1_ratio=self.l1_ratio)
+        if self.solver == "lbfgs":
+            theta = self._fit_lbfgs(objective, penalty, theta, X, Y, sample_weight, state)
+        else:
+            theta = self._fit_stochastic(objective, penalty, theta, X, Y, sample_weight, state, incremental)
+
+        # Nothing is stored before the weights are known to be finite, so a
+        # diverging warm-started fit leaves the previous model intact.
+        weights = theta[: layout.n_weights]
+        coefs, intercepts = layout.views(theta.copy())
+        state.update(
+            coefs_=coefs,
+            intercepts_=intercepts,
+            n_layers_=len(layout.layer_units),
+            n_outputs_=Y.shape[1],
+            out_activation_="identity",
+            objective_=objective.value(theta, X, Y, sample_weight) + penalty.value(weights),
+            weight_l1_norm_=float(np.sum(np.abs(weights))),
+            weight_sparsity_=float(np.mean(weights == 0)) if weights.size else 0.0,
+        )
+        for name, value in state.items():
+            setattr(self, name, value)
+        return self
+
+    def _initial_state(self, layout, dtype):
+        """scikit-learn's initialisation: Glorot uniform, the same draws in the same order."""
+        factor = 2.0 if self.activation == "logistic" else 6.0
+        coefs, intercepts = [], []
+        for fan_in, fan_out in layout.shapes:
+            bound = np.sqrt(factor / (fan_in + fan_out))
+            coefs.append(self._random_state.uniform(-bound, bound, (fan_in, fan_out)).astype(dtype, copy=False))
+            intercepts.append(self._random_state.uniform(-bound, bound, fan_out).astype(dtype, copy=False))
+        state = {"coefs_": coefs, "intercepts_": intercepts, "n_iter_": 0, "t_": 0, "_optimizer": None}
+        return {**state, **self._new_stochastic_bookkeeping()}
+
+    def _new_stochastic_bookkeeping(self):
+        if self.solver not in _STOCHASTIC_SOLVERS:
+            return {}
+        state = {"loss_curve_": [], "_no_improvement_count": 0}
+        if self.early_stopping:
+            return {**state, "validation_scores_": [], "best_validation_score_": -np.inf, "best_loss_": None}
+        return {**state, "validation_scores_": None, "best_validation_score_": None, "best_loss_": np.inf}
+
+    def _current_state(self):
+        """The fitted state to continue from, copied where a fit appends to it."""
+        names = ["coefs_", "intercepts_", "n_iter_", "t_", "_optimizer", "loss_curve_",
+                 "_no_improvement_count", "validation_scores_", "best_validation_score_", "best_loss_"]
+        state = {name: getattr(self, name) for name in names if hasattr(self, name)}
+        if "loss_curve_" not in state:  # the last fit used lbfgs
+            state.update(self._new_stochastic_bookkeeping())
+        for name in ("loss_curve_", "validation_scores_"):
+            if isinstance(state.get(name), list):
+                state[name] = list(state[name])
+        return state
+
+    def _fit_lbfgs(self, objective, penalty, theta, X, Y, sample_weight, state):
+        dtype = theta.dtype
+
+        def value_and_grad(x):
+            value, grad = objective.value_and_grad(x.astype(dtype, copy=False), X, Y, sample_weight)
+            return value, grad.astype(np.float64, copy=False)
+
+        penalized = np.zeros(theta.size, dtype=bool)
+        penalized[: objective.layout.n_weights] = True
+        # scipy's default ftol, as MLPRegressor: the same stopping rule.
+        solution, result = lbfgs(
+            value_and_grad, theta, penalty, penalized, max_iter=self.max_iter, tol=self.tol,
+            max_fun=self.max_fun, ftol=2.220446049250313e-09,
+        )
+        if not np.isfinite(result.fun):
+            raise ValueError("lbfgs diverged: the objective became non-finite. Scale the inputs (e.g. StandardScaler).")
+        if result.status != 0:
+            warnings.warn(f"lbfgs failed to converge after {result.nit} iterations: {result.message}. "
+                          "Increase max_iter or scale the data.", ConvergenceWarning)
+        state.update(n_iter_=int(result.nit), loss_=float(result.fun))
+        return solution.astype(dtype)
+
+    def _fit_stochastic(self, objective, penalty, theta, X, Y, sample_weight, state, incremental):
+        n_weights = objective.layout.n_weights
+        smooth, nonsmooth = penalty.smooth_part, penalty.nonsmooth_part
+        if not incremental or state.get("_optimizer") is None:
+            state["_optimizer"] = self._make_optimizer(theta)
+        optimizer = state["_optimizer"]
+        if self.early_stopping:
+            split = [X, Y] + ([sample_weight] if sample_weight is not None else [])
+            parts = train_test_split(*split, random_state=self._random_state, test_size=self.validation_fraction)
+            X, X_val, Y, Y_val = parts[:4]
+            sample_weight, sample_weight_val = (parts[4], parts[5]) if sample_weight is not None else (None, None)
+            if X_val.shape[0] < 2:
+                raise ValueError(
+                    "The validation set is too small for early stopping: "
+                    f"{X_val.shape[0]} sample(s). Increase 'validation_fraction' or the size of the data."
+                )
+            best_theta = theta.copy()
+        n_samples = X.shape[0]
+        if self.batch_size == "auto":
+            batch_size = min(200, n_samples)
+        else:
+            if self.batch_size > n_samples:
+                warnings.warn("Got `batch_size` larger than the sample size. It is going to be clipped.")
+            batch_size = int(np.clip(self.batch_size, 1, n_samples))
+        total_weight = n_samples if sample_weight is None else float(sample_weight.sum())
+        grad = np.empty_like(theta)
+        weights = theta[:n_weights]
+        sample_idx = np.arange(n_samples)
+        state["n_iter_"] = 0
+        for _ in range(self.max_iter):
+            if self.shuffle:
+                sample_idx = shuffle(sample_idx, random_state=self._random_state)
+            accumulated = 0.0
+            for batch in gen_batches(n_samples, batch_size):
+                idx = sample_idx[batch] if self.shuffle else batch
+                weight_batch = None if sample_weight is None else sample_weight[idx]
+                value, _ = objective.value_and_grad(theta, X[idx], Y[idx], weight_batch, grad=grad)
+                accumulated += value * (batch.stop - batch.start if weight_batch is None else float(weight_batch.sum()))
+                if smooth.alpha:
+                    grad[:n_weights] += smooth.gradient(weights)
+                step = optimizer.step(theta, grad)
+                if nonsmooth.alpha:
+                    nonsmooth.prox(weights, step if np.ndim(step) == 0 else step[:n_weights], out=weights)
+            loss = accumulated / total_weight + penalty.value(weights)
+            if not (np.isfinite(loss) and np.isfinite(theta).all()):
+                raise ValueError(
+                    f"The {self.solver} solver diverged: the training loss or the weights became "
+                    f"non-finite at epoch {state['n_iter_'] + 1}. Try a smaller learning_rate_init "
+                    f"(now {self.learning_rate_init}) or scale the data."
+                )
+            state["n_iter_"] += 1
+            state["t_"] += n_samples
+            state["loss_"] = loss
+            state["loss_curve_"].append(loss)
+            if self.verbose:
+                print(f"Iteration {state['n_iter_']}, loss = {loss:.8f}")
+            if self.early_stopping:
+                score = -objective.value(theta, X_val, Y_val, sample_weight_val)
+                state["validation_scores_"].append(score)
+                if self.verbose:
+                    print(f"Validation score: {score:f}")
+                improved = score >= state["best_validation_score_"] + self.tol
+                if score > state["best_validation_score_"]:
+                    state["best_validation_score_"] = score
+                    best_theta[...] = theta
+            else:
+                improved = loss <= state["best_loss_"] - self.tol
+                state["best_loss_"] = min(state["best_loss_"], loss)
+            state["_no_improvement_count"] = 0 if improved else state["_no_improvement_count"] + 1
+            optimizer.iteration_ends(state["t_"])
+            if state["_no_improvement_count"] > self.n_iter_no_change:
+                what = "Validation score" if self.early_stopping else "Training loss"
+                message = f"{what} did not improve more than tol={self.tol:f} for {self.n_iter_no_change} consecutive epochs."
+                if optimizer.trigger_stopping(message, self.verbose):
+                    break
+                state["_no_improvement_count"] = 0
+            if incremental:
+                break
+            if state["n_iter_"] == self.max_iter:
+                warnings.warn(
+                    f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
+                    "optimization hasn't converged yet.",
+                    ConvergenceWarning,
+                )
+        return best_theta if self.early_stopping else theta
+
+    def _make_optimizer(self, theta):
+        if self.solver == "sgd":
+            return SGDOptimizer(theta.size, theta.dtype, self.learning_rate_init, self.learning_rate,
+                                self.momentum, self.nesterovs_momentum, self.power_t)
+        return AdamOptimizer(theta.size, theta.dtype, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon)
+
+    # --- prediction ----------------------------------------------------------------
+
+    def predict(self, X):
+        """Predict with the fitted network.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Inputs.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predictions, 1-D for a single output.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32), reset=False)
+        layout = MLPLayout([X.shape[1]] + [c.shape[1] for c in self.coefs_])
+        theta = layout.pack(self.coefs_, self.intercepts_, X.dtype)
+        prediction = MLPObjective(layout, ACTIVATIONS[self.activation], None).forward(theta, X)[-1].copy()
+        return prediction.ravel() if self.n_outputs_ == 1 else prediction
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.target_tags.multi_output = True
+        return tags
