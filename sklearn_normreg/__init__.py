@@ -6,10 +6,13 @@ L1Normalizer, L2Normalizer
     Row-wise normalising transformers with an epsilon floor.
 l1_normalize, l2_normalize
     The same for N-d arrays over any axis.
+NormRegLogisticRegression, NormRegLogisticRegressionCV
+    Binary and multinomial logistic regression with a free penalty.
 NormRegMLPRegressor
     Multi-layer perceptron regression with free loss and penalty.
 """
 
+from .linear_model import NormRegLogisticRegression, NormRegLogisticRegressionCV
 from .neural_network import NormRegMLPRegressor
 from .preprocessing import L1Normalizer, L2Normalizer, l1_normalize, l2_normalize
 
@@ -18,6 +21,8 @@ __version__ = "0.1.0"
 __all__ = [
     "L1Normalizer",
     "L2Normalizer",
+    "NormRegLogisticRegression",
+    "NormRegLogisticRegressionCV",
     "NormRegMLPRegressor",
     "l1_normalize",
     "l2_normalize",

@@ -8,9 +8,10 @@ from itertools import pairwise
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.special import expit, log_expit, logsumexp
 from sklearn.utils.extmath import safe_sparse_dot
 
-__all__ = ["MLPLayout", "MLPObjective"]
+__all__ = ["LogisticObjective", "MLPLayout", "MLPObjective"]
 
 
 class MLPLayout:
@@ -147,3 +148,66 @@ class MLPObjective:
                 delta = np.matmul(delta, coefs[i].T, out=deltas[i - 1])
                 self.activation.backward(activations[i - 1], delta)
         return value, grad
+
+
+class LogisticObjective:
+    """Weighted mean log-loss of a (multinomial) logistic model.
+
+    ``theta`` holds the coefficients ``W`` of shape (n_rows, n_features),
+    row-major, then the intercepts (n_rows of them) when ``fit_intercept``.
+    ``n_rows == 1`` is the binary model (``Y`` in {0, 1}, decision ``X @ w + b``);
+    otherwise ``Y`` holds class indices and the model is the softmax over rows.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+    Y : ndarray of shape (n_samples,)
+        0/1 labels (binary) or class indices (multinomial).
+    sample_weight : ndarray of shape (n_samples,)
+        Effective weights ``s_i`` (class weights included); normalised here.
+    n_rows : int
+    fit_intercept : bool
+    """
+
+    def __init__(self, X, Y, sample_weight, n_rows, fit_intercept):
+        self.X = X
+        self.n_rows = n_rows
+        self.fit_intercept = fit_intercept
+        self.n_features = X.shape[1]
+        self.n_weights = n_rows * self.n_features
+        self.size = self.n_weights + (n_rows if fit_intercept else 0)
+        self.weights = (sample_weight / sample_weight.sum()).astype(X.dtype, copy=False)
+        if n_rows == 1:
+            self.signs = np.where(Y == 1, 1.0, -1.0).astype(X.dtype)  # y in {-1, +1}
+        else:
+            self.Y = Y
+
+    def unpack(self, theta):
+        """``(W, b)`` views; ``b`` is zeros without an intercept."""
+        W = theta[: self.n_weights].reshape(self.n_rows, self.n_features)
+        b = theta[self.n_weights :] if self.fit_intercept else np.zeros(self.n_rows, dtype=theta.dtype)
+        return W, b
+
+    def decision(self, theta):
+        W, b = self.unpack(theta)
+        return safe_sparse_dot(self.X, W.T) + b
+
+    def value_and_grad(self, theta):
+        """The weighted mean log-loss and its gradient."""
+        Z = self.decision(theta)
+        if self.n_rows == 1:
+            margin = self.signs * Z[:, 0]
+            value = -np.dot(self.weights, log_expit(margin))
+            # d/dz log(1 + exp(-y z)) = -y * expit(-y z)
+            G = (-self.signs * expit(-margin) * self.weights)[:, None]
+        else:
+            log_norm = logsumexp(Z, axis=1)
+            value = np.dot(self.weights, log_norm - Z[np.arange(Z.shape[0]), self.Y])
+            G = np.exp(Z - log_norm[:, None])  # softmax
+            G[np.arange(Z.shape[0]), self.Y] -= 1
+            G *= self.weights[:, None]
+        grad = np.empty(self.size, dtype=theta.dtype)
+        grad[: self.n_weights] = safe_sparse_dot(G.T, self.X).ravel()
+        if self.fit_intercept:
+            grad[self.n_weights :] = G.sum(axis=0)
+        return float(value), grad

@@ -2,9 +2,21 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_normreg import L1Normalizer, L2Normalizer, NormRegMLPRegressor
+from sklearn_normreg import (
+    L1Normalizer,
+    L2Normalizer,
+    NormRegLogisticRegression,
+    NormRegLogisticRegressionCV,
+    NormRegMLPRegressor,
+)
 
-ESTIMATORS = [L1Normalizer(), L2Normalizer(), NormRegMLPRegressor()]
+ESTIMATORS = [
+    L1Normalizer(),
+    L2Normalizer(),
+    NormRegLogisticRegression(),
+    NormRegLogisticRegressionCV(alphas=3, cv=3),
+    NormRegMLPRegressor(),
+]
 
 
 @parametrize_with_checks(ESTIMATORS)
