@@ -219,3 +219,29 @@ def test_bad_targets_and_data(problems):
     with pytest.raises(ValueError, match="NaN"):
         NormRegLogisticRegression().fit(bad, y)
     np.testing.assert_array_equal(bad, before)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_partial_fit_approaches_the_batch_optimum(n_classes):
+    X, y = make_classification(n_samples=3000, n_features=20, n_informative=8, n_classes=n_classes, random_state=0)
+    X = StandardScaler().fit_transform(X)
+    full = NormRegLogisticRegression(penalty="l1", alpha=1e-2).fit(X, y)
+    streamed = NormRegLogisticRegression(penalty="l1", alpha=1e-2, random_state=0)
+    for _ in range(30):
+        for chunk in np.array_split(np.arange(3000), 6):
+            streamed.partial_fit(X[chunk], y[chunk], classes=np.unique(y))
+    value = reference_objective(streamed.coef_, streamed.intercept_, X, y, None, 1e-2, "l1")
+    assert full.objective_ <= value <= 1.02 * full.objective_
+    assert streamed.score(X, y) >= full.score(X, y) - 0.01
+    assert np.sum(streamed.coef_ == 0) > 0  # the prox step gives exact zeros
+
+
+def test_partial_fit_errors(problems):
+    X, y, _ = problems[2]
+    with pytest.raises(ValueError, match="classes must be passed on the first call"):
+        NormRegLogisticRegression().partial_fit(X, y)
+    model = NormRegLogisticRegression().partial_fit(X, y, classes=[0, 1])
+    with pytest.raises(ValueError, match=r"labels not in classes: \[2\]"):
+        model.partial_fit(X, np.full(150, 2))
+    with pytest.raises(ValueError, match="X has 5 features, but NormRegLogisticRegression is expecting 8"):
+        model.partial_fit(X[:, :5], y)
