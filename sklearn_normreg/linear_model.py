@@ -16,6 +16,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils.extmath import row_norms
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _check_partial_fit_first_call, check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
@@ -28,6 +29,11 @@ __all__ = ["NormRegLogisticRegression", "NormRegLogisticRegressionCV"]
 # L-BFGS-B may stop early (line-search failure, ftol) short of the KKT target;
 # it is restarted from where it stopped at most this many times.
 _LBFGS_RESTARTS = 5
+
+
+def _streams(estimator):
+    """partial_fit exists for one alpha, not for the cross-validated search."""
+    return not isinstance(estimator, NormRegLogisticRegressionCV)
 
 
 class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
@@ -280,6 +286,7 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, BaseEsti
         penalty = get_penalty(self.penalty, alpha=alpha, l1_ratio=self.l1_ratio)
         self.objective_ = objective.value_and_grad(theta.astype(dtype))[0] + float(penalty.value(self.coef_))
 
+    @available_if(_streams)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One pass of minibatch proximal stochastic gradient over ``X``, ``y``.
@@ -331,7 +338,7 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, BaseEsti
             per_class = compute_class_weight(self.class_weight, classes=self.classes_, y=None)
             sample_weight = sample_weight * per_class[encoded].astype(X.dtype)
         n_rows = 1 if len(self.classes_) == 2 else len(self.classes_)
-        if first_call:
+        if first_call or not hasattr(self, "_step0"):  # (after fit, partial_fit continues from it)
             # the log-loss's curvature is at most 1/4 (binary) or 1/2 (softmax) times
             # |x|^2; a minibatch mean sees the mean of it (SAG's step uses the same idea)
             curvature = (0.25 if n_rows == 1 else 0.5) * (row_norms(X, squared=True).mean() + self.fit_intercept)
@@ -339,7 +346,7 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, BaseEsti
             self._n_partial_fits = 0
         objective = LogisticObjective(X, encoded, sample_weight, n_rows, self.fit_intercept)
         theta = np.zeros(objective.size)
-        if not first_call:
+        if not first_call and hasattr(self, "coef_"):
             theta[: objective.n_weights] = self.coef_.ravel()
             theta[objective.n_weights :] = self.intercept_ if self.fit_intercept else []
         penalty = get_penalty(self.penalty, alpha=self.alpha, l1_ratio=self.l1_ratio)
