@@ -15,6 +15,7 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils import check_random_state, gen_batches
+from threadpoolctl import threadpool_limits
 from sklearn.utils.extmath import row_norms
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _check_partial_fit_first_call, check_classification_targets
@@ -217,6 +218,14 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, BaseEsti
 
     def _solve(self, objective, theta0, alpha):
         """Minimise to a relative KKT violation <= tol; return (theta, n_iter, violation)."""
+        # The products here are matrix-vector sized (n_samples x n_classes at
+        # most), which OpenBLAS threading slows down: on 2 cores one thread
+        # solved digits L1 in 0.2 s against 1.3 s with two (and 0.5 s against
+        # 0.9 s on 50,000 x 200). Folds and searches parallelise outside.
+        with threadpool_limits(limits=1, user_api="blas"):
+            return self._solve_single_thread(objective, theta0, alpha)
+
+    def _solve_single_thread(self, objective, theta0, alpha):
         penalty = get_penalty(self.penalty, alpha=alpha, l1_ratio=self.l1_ratio)
         penalized = self._penalized(objective)
         dtype = objective.X.dtype

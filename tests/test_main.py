@@ -101,6 +101,10 @@ def test_users_csv(tmp_path):
         ("a,y\n1,2\nfoo,4\n5,6\n7,8\n", "y", 1, "column 'a' is not numeric: 'foo' on line 3"),
         ("a,y\n1,2\n3,nan\n5,6\n7,8\n", "y", 1, "column 'y' has 'nan' on line 3"),
         ("a,y\n1,2\n3,\n5,6\n7,8\n", "y", 1, "column 'y' is not numeric: '' on line 3"),
+        ("a,y\n1,2\n3\n5,6\n7,8\n", "y", 1, "line 3 of"),
+        ("", "y", 1, "is empty"),
+        ("a,y\n1,2\n3,4\n", "y", 1, "has 2 data rows; the study needs at least 4"),
+        ("y\n1\n2\n3\n4\n", "y", 1, "no feature column besides the target 'y'"),
     ],
 )
 def test_bad_csv(tmp_path, capsys, content, target, code, message):
@@ -117,7 +121,19 @@ def test_bad_csv(tmp_path, capsys, content, target, code, message):
     assert message in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("args", [["--max-iter", "0"], ["--hidden", "10,x"], ["--bogus"], ["--data", "x.csv"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--max-iter", "0"],
+        ["--hidden", "10,x"],
+        ["--hidden", "10,0"],
+        ["--alpha-l1", "-1"],
+        ["--huber-delta", "0"],
+        ["--test-size", "1.5"],
+        ["--bogus"],
+        ["--data", "x.csv"],
+    ],
+)
 def test_bad_arguments_exit_with_code_2(args):
     with pytest.raises(SystemExit) as exit_info:
         main(args)

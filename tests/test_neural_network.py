@@ -301,3 +301,19 @@ def test_bad_data(friedman):
         NormRegMLPRegressor().fit(X, np.where(np.arange(200) == 3, np.inf, y))
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         NormRegMLPRegressor().fit(X, y[:-1])
+
+
+@pytest.mark.parametrize("schedule", ["invscaling", "adaptive"])
+def test_sgd_learning_rate_schedules(friedman, schedule, capsys):
+    X, y = friedman
+    model = NormRegMLPRegressor(solver="sgd", learning_rate=schedule, learning_rate_init=0.05, hidden_layer_sizes=(8,),
+                                max_iter=60, n_iter_no_change=2, tol=1e-2, random_state=0, verbose=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    rate = model._optimizer.learning_rate
+    if schedule == "invscaling":  # scikit-learn's rule: lr_init / (t + 1) ** power_t
+        assert rate == pytest.approx(0.05 / (model.t_ + 1) ** 0.5)
+    else:  # divided by 5 whenever progress stalls
+        assert rate < 0.05 and np.log(0.05 / rate) / np.log(5) == pytest.approx(round(np.log(0.05 / rate) / np.log(5)))
+    assert "Iteration 1, loss = " in capsys.readouterr().out
