@@ -98,7 +98,7 @@ def cases(quick):
     w = np.zeros(n_cols)
     w[:200] = rng.normal(size=200) * 3
     ys = (Xs @ w + 0.3 * rng.normal(size=n_rows) > 0).astype(int)
-    yield f"sparse CSR {n_rows:,} x {n_cols:,}, 0.1% dense, binary, L1 alpha=1e-4", Xs, ys, 1e-4, 1.0
+    yield f"sparse CSR {n_rows:,} x {n_cols:,}, 0.1% dense, binary, L1 alpha=6e-4", Xs, ys, 6e-4, 1.0
     Xd, yd = load_digits(return_X_y=True)
     yield "digits 1,797 x 64 standardised, 10 classes (multinomial), L1 alpha=5e-3", StandardScaler().fit_transform(Xd), yd, 5e-3, 1.0
     Xb, yb = load_breast_cancer(return_X_y=True)

@@ -92,7 +92,7 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, BaseEsti
     verbose : int, default=0
         Print progress.
     random_state : int, RandomState instance or None, default=None
-        Unused by the deterministic solvers; kept for API compatibility.
+        Order of the minibatches in :meth:`partial_fit`; ``fit`` is deterministic.
 
     Attributes
     ----------
@@ -435,7 +435,10 @@ class NormRegLogisticRegressionCV(NormRegLogisticRegression):
     n_jobs : int, default=None
         Folds fitted in parallel.
     refit : bool, default=True
-        Refit on all data with ``alpha_``; otherwise average the folds' coefficients at ``alpha_``.
+        Refit on all data with ``alpha_``. Otherwise ``coef_`` and ``intercept_``
+        are the folds' solutions at ``alpha_``, averaged (scikit-learn's
+        convention), and ``n_iter_``, ``objective_`` and ``kkt_violation_``
+        describe the first fold's fit.
 
     Attributes
     ----------
@@ -538,7 +541,7 @@ class NormRegLogisticRegressionCV(NormRegLogisticRegression):
         final = clone(base).set_params(alpha=self.alpha_)
         if self.refit:
             final.fit(X, y, sample_weight=sample_weight)
-        else:
+        else:  # fitted attributes from the first fold, coefficients averaged over all
             final.fit(X[folds[0][0]], y[folds[0][0]], sample_weight=sample_weight[folds[0][0]])
             mean = self.coefs_paths_[:, best].mean(axis=0)
             final.coef_ = mean[:, : X.shape[1]].astype(X.dtype)

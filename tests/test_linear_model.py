@@ -245,3 +245,11 @@ def test_partial_fit_errors(problems):
         model.partial_fit(X, np.full(150, 2))
     with pytest.raises(ValueError, match="X has 5 features, but NormRegLogisticRegression is expecting 8"):
         model.partial_fit(X[:, :5], y)
+
+
+def test_cv_without_refit_averages_the_folds(problems):
+    X, y, _ = problems[2]
+    model = NormRegLogisticRegressionCV(alphas=[1e-2, 1e-1], cv=3, refit=False, tol=1e-6).fit(X, y)
+    best = list(model.alphas_).index(model.alpha_)
+    np.testing.assert_allclose(model.coef_, model.coefs_paths_[:, best, :, :8].mean(axis=0))
+    np.testing.assert_allclose(model.intercept_, model.coefs_paths_[:, best, :, 8].mean(axis=0))
