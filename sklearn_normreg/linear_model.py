@@ -198,14 +198,15 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, BaseEsti
             raise ValueError("The sample weights (times the class weights) sum to zero.")
         n_rows = 1 if len(self.classes_) == 2 else len(self.classes_)
         objective = LogisticObjective(X, encoded, sample_weight, n_rows, self.fit_intercept)
-        theta0 = self._start(objective, X.dtype)
+        theta0 = self._start(objective, continue_fit=self.warm_start)
         theta, n_iter, violation = self._solve(objective, theta0, self.alpha)
         self._set_solution(objective, theta, n_iter, violation, self.alpha)
         return self
 
-    def _start(self, objective, dtype):
+    def _start(self, objective, continue_fit):
+        """Starting parameters: the fitted ones when continuing (and shapes agree), else zeros."""
         theta = np.zeros(objective.size, dtype=np.float64)
-        if self.warm_start and hasattr(self, "coef_") and self.coef_.shape == (objective.n_rows, objective.n_features):
+        if continue_fit and hasattr(self, "coef_") and self.coef_.shape == (objective.n_rows, objective.n_features):
             theta[: objective.n_weights] = self.coef_.ravel()
             if objective.fit_intercept:
                 theta[objective.n_weights :] = self.intercept_
@@ -354,10 +355,7 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, BaseEsti
             self._step0 = 1.0 / (curvature + self.alpha)
             self._n_partial_fits = 0
         objective = LogisticObjective(X, encoded, sample_weight, n_rows, self.fit_intercept)
-        theta = np.zeros(objective.size)
-        if not first_call and hasattr(self, "coef_"):
-            theta[: objective.n_weights] = self.coef_.ravel()
-            theta[objective.n_weights :] = self.intercept_ if self.fit_intercept else []
+        theta = self._start(objective, continue_fit=not first_call)
         penalty = get_penalty(self.penalty, alpha=self.alpha, l1_ratio=self.l1_ratio)
         penalized = self._penalized(objective)
         step = self._step0 / np.sqrt(1 + self._n_partial_fits / 100)
