@@ -1,17 +1,25 @@
 """Data-fit losses acting on raw predictions.
 
-Every loss works element-wise on the residual ``r = raw_prediction - y_true``
-and returns arrays of the same shape, so that callers (the MLP's backprop, the
-objective wrappers) reduce over samples and outputs themselves, with sample
-weights. Results keep the floating dtype of ``raw_prediction`` (float32 stays
-float32).
+Two views of a loss serve the two kinds of model:
 
-Adding a loss is one class here plus one line in :data:`LOSSES`.
+- element-wise (``loss``, ``gradient``, ``loss_gradient``): the residual losses
+  act on each entry of ``r = raw_prediction - y_true`` and return arrays of the
+  same shape; the MLP's backprop reduces them with its own sample weights;
+- per sample (``sample_loss_gradient``, ``sample_hessian``): a raw prediction
+  of shape (n_samples, n_outputs) gives one loss value per sample (the mean over
+  outputs for residual losses, the log-loss for the logistic models), its
+  gradient with respect to the raw prediction and, for smooth losses, the
+  curvature a Newton step needs. The linear objective uses this view.
+
+Results keep the floating dtype of ``raw_prediction`` (float32 stays float32).
+Adding a loss is one class here plus one line in a registry: :data:`LOSSES` for
+regression losses, :data:`CLASSIFICATION_LOSSES` for the log-losses.
 """
 
 import numpy as np
+from scipy.special import expit, log_expit, logsumexp
 
-__all__ = ["LOSSES", "LOSS_ALIASES", "get_loss"]
+__all__ = ["CLASSIFICATION_LOSSES", "LOSSES", "LOSS_ALIASES", "get_loss"]
 
 
 class BaseLoss:
@@ -47,6 +55,38 @@ class BaseLoss:
         """Element-wise loss values and derivatives, computed together."""
         return self._value_and_derivative(self._residual(y_true, raw_prediction))
 
+    def sample_loss_gradient(self, y_true, raw_prediction):
+        """Per-sample loss (the mean over outputs) and its gradient.
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples, n_outputs)
+        raw_prediction : ndarray of shape (n_samples, n_outputs)
+
+        Returns
+        -------
+        loss : ndarray of shape (n_samples,)
+        gradient : ndarray of shape (n_samples, n_outputs)
+            Derivative of ``loss`` with respect to ``raw_prediction``.
+        """
+        values, derivative = self.loss_gradient(y_true, raw_prediction)
+        n_outputs = raw_prediction.shape[1]
+        return values.mean(axis=1), derivative / n_outputs if n_outputs > 1 else derivative
+
+    def sample_hessian(self, y_true, raw_prediction):
+        """Second derivatives of :meth:`sample_loss_gradient`'s loss, per sample.
+
+        Returns an array of shape (n_samples, n_outputs, n_outputs); residual
+        losses are separable, so only its diagonal is non-zero.
+        """
+        if not self.is_smooth:
+            raise ValueError(f"The {self.name!r} loss has no curvature (it is not differentiable).")
+        curvature = self._curvature(self._residual(y_true, raw_prediction)) / raw_prediction.shape[1]
+        n_samples, n_outputs = curvature.shape
+        hessian = np.zeros((n_samples, n_outputs, n_outputs), dtype=curvature.dtype)
+        hessian[:, np.arange(n_outputs), np.arange(n_outputs)] = curvature
+        return hessian
+
     def __repr__(self):
         params = ", ".join(f"{p}={getattr(self, p)!r}" for p in self.parameters)
         return f"{type(self).__name__}({params})"
@@ -66,6 +106,9 @@ class SquaredError(BaseLoss):
 
     def _value_and_derivative(self, r):
         return 0.5 * r * r, r
+
+    def _curvature(self, r):
+        return np.ones_like(r)
 
 
 class AbsoluteError(BaseLoss):
@@ -118,6 +161,10 @@ class Huber(BaseLoss):
         inner = np.minimum(abs_r, self.huber_delta)
         return inner * (abs_r - 0.5 * inner), np.clip(r, -self.huber_delta, self.huber_delta)
 
+    def _curvature(self, r):
+        # 1 inside the band, 0 outside (the generalised Hessian at the kinks)
+        return (np.abs(r) <= self.huber_delta).astype(r.dtype)
+
 
 LOSSES = {
     "squared_error": SquaredError,
@@ -125,6 +172,74 @@ LOSSES = {
     "huber": Huber,
 }
 """Registry from loss name to loss class."""
+
+class HalfBinomialLoss:
+    """Binary log-loss ``log(1 + exp(z)) - y z`` of labels ``y`` in {0, 1}.
+
+    The raw prediction ``z`` (shape (n_samples, 1)) is the log-odds of class 1;
+    its gradient is ``expit(z) - y`` and its curvature ``p (1 - p)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_normreg._loss import HalfBinomialLoss
+    >>> loss, grad = HalfBinomialLoss().sample_loss_gradient(np.array([1, 0]), np.zeros((2, 1)))
+    >>> loss.round(4), grad.ravel()
+    (array([0.6931, 0.6931]), array([-0.5,  0.5]))
+    """
+
+    name = "binomial"
+    is_smooth = True
+
+    def sample_loss_gradient(self, y_true, raw_prediction):
+        z = raw_prediction[:, 0]
+        signs = np.where(y_true == 1, 1, -1).astype(z.dtype)
+        # -log_expit(y z) = log(1 + exp(-y z)) without overflow; d/dz = -y expit(-y z)
+        return -log_expit(signs * z), (-signs * expit(-signs * z))[:, None]
+
+    def sample_hessian(self, y_true, raw_prediction):
+        p = expit(raw_prediction)
+        return (p * (1 - p))[:, :, None]
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+
+class HalfMultinomialLoss(HalfBinomialLoss):
+    """Multinomial log-loss ``logsumexp(z) - z[y]`` of class indices ``y``.
+
+    The raw prediction ``z`` has one column per class (the softmax model with
+    ``n_classes`` coefficient rows); the gradient is ``softmax(z) - onehot(y)``
+    and the Hessian per sample ``diag(p) - p p^T``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_normreg._loss import HalfMultinomialLoss
+    >>> loss, grad = HalfMultinomialLoss().sample_loss_gradient(np.array([2]), np.zeros((1, 3)))
+    >>> loss.round(4), grad.round(4)
+    (array([1.0986]), array([[ 0.3333,  0.3333, -0.6667]]))
+    """
+
+    name = "multinomial"
+
+    def sample_loss_gradient(self, y_true, raw_prediction):
+        rows = np.arange(raw_prediction.shape[0])
+        log_norm = logsumexp(raw_prediction, axis=1)
+        gradient = np.exp(raw_prediction - log_norm[:, None])  # softmax
+        gradient[rows, y_true] -= 1
+        return log_norm - raw_prediction[rows, y_true], gradient
+
+    def sample_hessian(self, y_true, raw_prediction):
+        p = np.exp(raw_prediction - logsumexp(raw_prediction, axis=1)[:, None])
+        hessian = -p[:, :, None] * p[:, None, :]
+        diagonal = np.arange(p.shape[1])
+        hessian[:, diagonal, diagonal] += p
+        return hessian
+
+
+CLASSIFICATION_LOSSES = {"binomial": HalfBinomialLoss, "multinomial": HalfMultinomialLoss}
+"""The logistic models' log-losses (targets are labels, not values)."""
 
 LOSS_ALIASES = {"l2": "squared_error", "l1": "absolute_error"}
 """Accepted alternative names (the seed's "L2/L1-norm loss")."""

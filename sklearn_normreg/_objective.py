@@ -8,10 +8,9 @@ from itertools import pairwise
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import expit, log_expit, logsumexp
 from sklearn.utils.extmath import safe_sparse_dot
 
-__all__ = ["LogisticObjective", "MLPLayout", "MLPObjective"]
+__all__ = ["LinearObjective", "MLPLayout", "MLPObjective"]
 
 
 class MLPLayout:
@@ -71,14 +70,14 @@ class MLPObjective:
         self.loss = loss
         self._buffers = {}
 
-    def _workspace(self, n_rows, dtype):
+    def _workspace(self, n_samples, dtype):
         """Activation and delta buffers for a batch size, allocated once."""
-        key = (n_rows, np.dtype(dtype))
+        key = (n_samples, np.dtype(dtype))
         if key not in self._buffers:
             units = self.layout.layer_units[1:]
             self._buffers[key] = (
-                [np.empty((n_rows, u), dtype=dtype) for u in units],
-                [np.empty((n_rows, u), dtype=dtype) for u in units],
+                [np.empty((n_samples, u), dtype=dtype) for u in units],
+                [np.empty((n_samples, u), dtype=dtype) for u in units],
             )
         return self._buffers[key]
 
@@ -102,10 +101,10 @@ class MLPObjective:
             A = Z
         return activations
 
-    def _sample_scale(self, sample_weight, n_rows, n_outputs, dtype):
+    def _sample_scale(self, sample_weight, n_samples, n_outputs, dtype):
         """Per-sample factor ``s_i / (sum(s) * n_outputs)`` of the data term."""
         if sample_weight is None:
-            return np.asarray(1.0 / (n_rows * n_outputs), dtype=dtype)
+            return np.asarray(1.0 / (n_samples * n_outputs), dtype=dtype)
         return (sample_weight / (sample_weight.sum() * n_outputs)).astype(dtype, copy=False)[:, None]
 
     def value(self, theta, X, Y, sample_weight=None):
@@ -122,9 +121,9 @@ class MLPObjective:
         ----------
         theta : ndarray of shape (layout.size,)
             Parameters, in the dtype of ``X``.
-        X : {ndarray, sparse matrix} of shape (n_rows, n_features)
-        Y : ndarray of shape (n_rows, n_outputs)
-        sample_weight : ndarray of shape (n_rows,) or None
+        X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        Y : ndarray of shape (n_samples, n_outputs)
+        sample_weight : ndarray of shape (n_samples,) or None
         grad : ndarray of shape (layout.size,), default=None
             Where to write the gradient (allocated when None).
         """
@@ -150,64 +149,100 @@ class MLPObjective:
         return value, grad
 
 
-class LogisticObjective:
-    """Weighted mean log-loss of a (multinomial) logistic model.
+class LinearObjective:
+    """Data term of every linear model: a weighted mean loss of ``X @ W.T + b``.
 
-    ``theta`` holds the coefficients ``W`` of shape (n_rows, n_features),
-    row-major, then the intercepts (n_rows of them) when ``fit_intercept``.
-    ``n_rows == 1`` is the binary model (``Y`` in {0, 1}, decision ``X @ w + b``);
-    otherwise ``Y`` holds class indices and the model is the softmax over rows.
+    ``(1 / sum(s)) * sum_i s_i * loss_i(x_i W^T + b)`` where ``loss_i`` is the
+    loss's per-sample value (the mean over outputs for residual losses, the
+    log-loss for the logistic models). ``theta`` holds the coefficients ``W`` of
+    shape (n_outputs, n_features), row-major, then the intercepts (n_outputs of
+    them) when ``fit_intercept``.
 
     Parameters
     ----------
+    loss : loss object
+        With ``sample_loss_gradient`` (and ``sample_hessian`` for Newton steps).
     X : {ndarray, sparse matrix} of shape (n_samples, n_features)
-    Y : ndarray of shape (n_samples,)
-        0/1 labels (binary) or class indices (multinomial).
+    y : ndarray
+        Targets in the form the loss takes (values, 0/1 labels or class indices).
     sample_weight : ndarray of shape (n_samples,)
         Effective weights ``s_i`` (class weights included); normalised here.
-    n_rows : int
     fit_intercept : bool
+    n_outputs : int
+        Coefficient rows: 1 for a binary logistic model, ``n_classes`` for a
+        multinomial one, the number of targets for a regression.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_normreg._loss import HalfBinomialLoss
+    >>> from sklearn_normreg._objective import LinearObjective
+    >>> objective = LinearObjective(HalfBinomialLoss(), np.eye(2), np.array([0, 1]), np.ones(2), True, 1)
+    >>> value, grad = objective.value_and_grad(np.zeros(objective.size))
+    >>> round(value, 4), grad
+    (0.6931, array([ 0.25, -0.25,  0.  ]))
     """
 
-    def __init__(self, X, Y, sample_weight, n_rows, fit_intercept):
+    def __init__(self, loss, X, y, sample_weight, fit_intercept, n_outputs):
+        self.loss = loss
         self.X = X
-        self.n_rows = n_rows
+        self.y = y
         self.fit_intercept = fit_intercept
+        self.n_outputs = n_outputs
         self.n_features = X.shape[1]
-        self.n_weights = n_rows * self.n_features
-        self.size = self.n_weights + (n_rows if fit_intercept else 0)
+        self.n_weights = n_outputs * self.n_features
+        self.size = self.n_weights + (n_outputs if fit_intercept else 0)
         self.weights = (sample_weight / sample_weight.sum()).astype(X.dtype, copy=False)
-        if n_rows == 1:
-            self.signs = np.where(Y == 1, 1.0, -1.0).astype(X.dtype)  # y in {-1, +1}
-        else:
-            self.Y = Y
+        self._csc = X if sp.issparse(X) and X.format == "csc" else None
+
+    def column_slice(self, columns):
+        """``X[:, columns]``; sparse X is sliced from a CSC copy made once (CSR column slicing is slow)."""
+        if not sp.issparse(self.X):
+            return self.X[:, columns]
+        if self._csc is None:
+            self._csc = self.X.tocsc()
+        return self._csc[:, columns]
 
     def unpack(self, theta):
         """``(W, b)`` views; ``b`` is zeros without an intercept."""
-        W = theta[: self.n_weights].reshape(self.n_rows, self.n_features)
-        b = theta[self.n_weights :] if self.fit_intercept else np.zeros(self.n_rows, dtype=theta.dtype)
+        W = theta[: self.n_weights].reshape(self.n_outputs, self.n_features)
+        b = theta[self.n_weights :] if self.fit_intercept else np.zeros(self.n_outputs, dtype=theta.dtype)
         return W, b
 
-    def decision(self, theta):
+    def penalized(self):
+        """Boolean mask of the penalised entries of ``theta`` (the weights, not the intercepts)."""
+        mask = np.zeros(self.size, dtype=bool)
+        mask[: self.n_weights] = True
+        return mask
+
+    def raw_prediction(self, theta):
+        """``X @ W.T + b``, of shape (n_samples, n_outputs)."""
         W, b = self.unpack(theta)
         return safe_sparse_dot(self.X, W.T) + b
 
-    def value_and_grad(self, theta):
-        """The weighted mean log-loss and its gradient."""
-        Z = self.decision(theta)
-        if self.n_rows == 1:
-            margin = self.signs * Z[:, 0]
-            value = -np.dot(self.weights, log_expit(margin))
-            # d/dz log(1 + exp(-y z)) = -y * expit(-y z)
-            G = (-self.signs * expit(-margin) * self.weights)[:, None]
-        else:
-            log_norm = logsumexp(Z, axis=1)
-            value = np.dot(self.weights, log_norm - Z[np.arange(Z.shape[0]), self.Y])
-            G = np.exp(Z - log_norm[:, None])  # softmax
-            G[np.arange(Z.shape[0]), self.Y] -= 1
-            G *= self.weights[:, None]
-        grad = np.empty(self.size, dtype=theta.dtype)
-        grad[: self.n_weights] = safe_sparse_dot(G.T, self.X).ravel()
+    def value_at(self, raw):
+        """The data term for a given raw prediction."""
+        return float(np.dot(self.weights, self.loss.sample_loss_gradient(self.y, raw)[0]))
+
+    def value_and_raw_grad(self, raw):
+        """The data term and its gradient with respect to the raw prediction."""
+        values, gradient = self.loss.sample_loss_gradient(self.y, raw)
+        gradient *= self.weights[:, None]
+        return float(np.dot(self.weights, values)), gradient
+
+    def grad_from_raw_grad(self, raw_grad):
+        """The gradient with respect to ``theta`` (one pass over X)."""
+        grad = np.empty(self.size, dtype=raw_grad.dtype)
+        grad[: self.n_weights] = safe_sparse_dot(raw_grad.T, self.X).ravel()
         if self.fit_intercept:
-            grad[self.n_weights :] = G.sum(axis=0)
-        return float(value), grad
+            grad[self.n_weights :] = raw_grad.sum(axis=0)
+        return grad
+
+    def value_and_grad(self, theta):
+        """The data term and its gradient with respect to ``theta``."""
+        value, raw_grad = self.value_and_raw_grad(self.raw_prediction(theta))
+        return value, self.grad_from_raw_grad(raw_grad)
+
+    def raw_hessian(self, raw):
+        """Weighted per-sample Hessians with respect to the raw prediction, (n, n_outputs, n_outputs)."""
+        return self.loss.sample_hessian(self.y, raw) * self.weights[:, None, None]

@@ -1,4 +1,7 @@
-"""Solvers: they see only a smooth ``value_and_grad`` and a penalty object.
+"""Solvers and the one policy that every estimator calls, :func:`solve`.
+
+The solvers see only a smooth ``value_and_grad`` (or a linear objective) and
+a penalty object, never an estimator.
 
 ``lbfgs`` minimises ``f(x) + penalty(x[penalized])`` with scipy's L-BFGS-B.
 The smooth part of the penalty is added to ``f``; an L1 part is handled
@@ -8,12 +11,27 @@ the linear, smooth term ``alpha1 * sum(u + v)``. At the optimum ``u * v = 0``
 and coordinates that should be zero sit on their bounds, hence exact zeros.
 """
 
+import threading
+import warnings
+from contextlib import contextmanager
+
 import numpy as np
 import scipy.optimize
+from threadpoolctl import ThreadpoolController
 
-from ._penalty import L1Penalty, NoPenalty
+from ._working_set import MAX_NEWTON_SIZE, prox_newton
 
-__all__ = ["AdamOptimizer", "SGDOptimizer", "fista", "kkt_violation", "lbfgs"]
+__all__ = [
+    "AdamOptimizer", "SGDOptimizer", "fista", "gradient_move", "kkt_violation", "lbfgs", "proximal_step",
+    "single_threaded_blas", "solve",
+]
+
+# L-BFGS-B may stop early (line-search failure, ftol) short of the KKT target;
+# it is restarted from where it stopped at most this many times.
+_LBFGS_RESTARTS = 5
+# FISTA's Lipschitz estimate doubles at most this many times per iteration
+# (2^60 times the previous estimate: beyond it the step is below rounding).
+_MAX_BACKTRACKS = 60
 
 
 def lbfgs(
@@ -47,11 +65,11 @@ def lbfgs(
         scipy's result (``nit``, ``status``, ``message``, ``fun``).
     """
     smooth, nonsmooth = penalty.smooth_part, penalty.nonsmooth_part
-    if not isinstance(nonsmooth, (L1Penalty, NoPenalty)):
+    l1 = getattr(penalty, "l1_strength", None) if hasattr(nonsmooth, "prox") else None
+    if l1 is None:
         raise ValueError(f"lbfgs cannot handle the non-smooth penalty {nonsmooth!r}.")
     x0 = np.asarray(x0, dtype=np.float64)
     penalized = np.asarray(penalized, dtype=bool)
-    l1 = nonsmooth.alpha if isinstance(nonsmooth, L1Penalty) else 0.0
 
     if l1 == 0:
 
@@ -196,75 +214,281 @@ class AdamOptimizer:
 def kkt_violation(x, grad, penalty, penalized):
     """Largest violation of the optimality conditions of ``f + penalty``.
 
-    With ``g`` the gradient of the smooth part (data term plus the penalty's
-    smooth part) and ``a1`` the L1 strength: ``|g_j + a1 sign(w_j)|`` where
-    ``w_j != 0``, ``max(|g_j| - a1, 0)`` where ``w_j == 0``, and ``|g_j|`` for
-    unpenalised coordinates. Zero exactly at the optimum.
+    ``grad`` is the gradient of the data term ``f``; the penalised coordinates
+    contribute :meth:`~BasePenalty.subdiff_distance`, the free ones ``|grad|``.
+    Zero exactly at the optimum.
+    """
+    violation = penalty.subdiff_distance(x[penalized], grad[penalized])
+    return float(max(violation.max(initial=0.0), np.abs(grad[~penalized]).max(initial=0.0)))
+
+
+def gradient_move(step):
+    """A plain gradient step of size ``step`` for :func:`proximal_step`."""
+
+    def move(theta, grad):
+        theta -= step * grad
+        return step
+
+    return move
+
+
+def proximal_step(theta, grad, penalty, penalized, move):
+    """One proximal-gradient step, in place, for every solver that takes them.
+
+    Adds the penalty's smooth part to ``grad`` (on the ``penalized`` slice or
+    mask), lets ``move(theta, grad)`` update ``theta`` and return the step size
+    it used (a scalar, or one per coordinate as in Adam), then applies the
+    non-smooth part's proximal operator with that step, so L1 zeros are exact.
+
+    Returns
+    -------
+    step : float or ndarray
+        What ``move`` returned.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_normreg._penalty import get_penalty
+    >>> theta, grad = np.array([1.0, 0.05, 2.0]), np.array([0.5, 0.0, 0.0])
+    >>> proximal_step(theta, grad, get_penalty("l1", alpha=0.2), slice(0, 2), gradient_move(0.5))
+    0.5
+    >>> theta
+    array([0.65, 0.  , 2.  ])
     """
     smooth, nonsmooth = penalty.smooth_part, penalty.nonsmooth_part
-    l1 = nonsmooth.alpha if isinstance(nonsmooth, L1Penalty) else 0.0
-    w = x[penalized]
-    g = grad[penalized] + smooth.gradient(w)
-    violation = np.where(w != 0, np.abs(g + l1 * np.sign(w)), np.maximum(np.abs(g) - l1, 0))
-    free = np.abs(grad[~penalized])
-    return float(max(violation.max(initial=0.0), free.max(initial=0.0)))
+    if smooth.alpha:
+        grad[penalized] += smooth.gradient(theta[penalized])
+    step = move(theta, grad)
+    if nonsmooth.alpha:
+        step_w = step if np.ndim(step) == 0 else step[penalized]
+        if isinstance(penalized, slice):  # a view: prox in place
+            nonsmooth.prox(theta[penalized], step_w, out=theta[penalized])
+        else:
+            theta[penalized] = nonsmooth.prox(theta[penalized], step_w)
+    return step
 
 
 def fista(value_and_grad, x0, penalty, penalized, *, max_iter, tol, verbose=0):
     """Accelerated proximal gradient (FISTA) with backtracking and adaptive restart.
 
-    Minimises ``f(x) + penalty(x[penalized])``: a gradient step on ``f`` plus
-    the penalty's smooth part, then the proximal step of its non-smooth part,
-    so L1 zeros are exact. The Lipschitz estimate ``L`` doubles until the
-    quadratic upper bound holds and shrinks a little each iteration; momentum
-    restarts whenever the objective goes up (O'Donoghue and Candes, 2015).
-    Stops when ``kkt_violation <= tol``.
+    Minimises ``f(x) + penalty(x[penalized])`` by :func:`proximal_step` from
+    the extrapolated point, so L1 zeros are exact. The Lipschitz estimate ``L``
+    doubles until the quadratic upper bound holds (at most ``_MAX_BACKTRACKS``
+    times; then the step is below rounding and the solver stops) and shrinks a
+    little each iteration; momentum restarts whenever the objective goes up
+    (O'Donoghue and Candes, 2015). Stops when ``kkt_violation <= tol``.
 
     Returns
     -------
     x : ndarray
+        The visited point with the smallest KKT violation (FISTA is not
+        monotone; this never returns a point worse than ``x0``).
     n_iter : int
     violation : float
         The KKT violation at ``x``.
+
+    Raises
+    ------
+    ValueError
+        When the objective or its gradient becomes non-finite.
     """
     smooth, nonsmooth = penalty.smooth_part, penalty.nonsmooth_part
 
-    def smooth_value_and_grad(x):
-        """Value and gradient of f + the smooth penalty, and f's own gradient."""
+    def evaluate(x):
+        """f + the smooth penalty at x, and f's own gradient."""
         value, data_grad = value_and_grad(x)
-        grad = np.array(data_grad, dtype=np.float64)
-        grad[penalized] += smooth.gradient(x[penalized])
-        return value + smooth.value(x[penalized]), grad, data_grad
-
-    def objective(value, x):
-        return value + nonsmooth.value(x[penalized])
+        value = value + smooth.value(x[penalized])
+        if not (np.isfinite(value) and np.all(np.isfinite(data_grad))):
+            raise ValueError(
+                "fista met a non-finite objective or gradient (overflow): scale X (e.g. StandardScaler)."
+            )
+        return value, np.array(data_grad, dtype=np.float64)
 
     x = np.asarray(x0, dtype=np.float64).copy()
-    f_x, g_x, data_grad = smooth_value_and_grad(x)
-    y, f_y, g_y = x, f_x, g_x
+    f_x, data_grad = evaluate(x)
+    y, f_y, y_data_grad = x, f_x, data_grad
     lipschitz, momentum = 1.0, 1.0
     violation = kkt_violation(x, data_grad, penalty, penalized)
+    best_x, best_violation = x, violation
     n_iter = 0
     while n_iter < max_iter and violation > tol:
         n_iter += 1
-        while True:
-            x_new = y - g_y / lipschitz
-            x_new[penalized] = nonsmooth.prox(x_new[penalized], 1.0 / lipschitz)
-            f_new, g_new, data_grad = smooth_value_and_grad(x_new)
+        for _ in range(_MAX_BACKTRACKS):
+            x_new, g_y = y.copy(), y_data_grad.copy()
+            proximal_step(x_new, g_y, penalty, penalized, gradient_move(1.0 / lipschitz))
+            f_new, data_grad = evaluate(x_new)
             step = x_new - y
             if f_new <= f_y + g_y @ step + 0.5 * lipschitz * (step @ step) + 1e-12 * abs(f_y):
                 break
             lipschitz *= 2.0
-        if objective(f_new, x_new) > objective(f_x, x):  # restart the momentum
-            momentum = 1.0
+        else:
+            break  # the step fell below rounding: no further progress
+        if f_new + nonsmooth.value(x_new[penalized]) > f_x + nonsmooth.value(x[penalized]):
+            momentum = 1.0  # restart the momentum
         next_momentum = 0.5 * (1 + np.sqrt(1 + 4 * momentum**2))
         beta = (momentum - 1) / next_momentum
         y = x_new + beta * (x_new - x)
         x, f_x, momentum = x_new, f_new, next_momentum
-        f_y, g_y = (f_new, g_new) if beta == 0 else smooth_value_and_grad(y)[:2]
+        f_y, y_data_grad = (f_new, data_grad) if beta == 0 else evaluate(y)
         violation = kkt_violation(x, data_grad, penalty, penalized)
+        if violation < best_violation:
+            best_x, best_violation = x, violation
         lipschitz *= 0.9
         if verbose and n_iter % 50 == 0:
-            print(f"fista iteration {n_iter}: objective {objective(f_x, x):.12g}, KKT violation {violation:.3e}")
-    return x, n_iter, violation
+            print(f"fista iteration {n_iter}: KKT violation {violation:.3e}")
+    return best_x, n_iter, best_violation
 
+
+# --- the policy -----------------------------------------------------------------------------
+
+_blas_lock = threading.Lock()
+_blas_users = 0
+_blas_limiter = None
+_blas_controller = None  # finding the BLAS libraries takes milliseconds: once per process
+
+
+@contextmanager
+def single_threaded_blas():
+    """Limit BLAS to one thread while any fit in this process runs inside this block.
+
+    ``threadpool_limits`` changes a process-wide setting, so concurrent fits
+    share one limiter: the first to enter sets it, the last to leave restores
+    the original count (a per-fit limiter would let the second fit "restore"
+    the first fit's limit and leave BLAS single-threaded for good).
+    """
+    global _blas_users, _blas_limiter, _blas_controller
+    with _blas_lock:
+        if _blas_users == 0:
+            if _blas_controller is None:
+                _blas_controller = ThreadpoolController()
+            _blas_limiter = _blas_controller.limit(limits=1, user_api="blas")
+        _blas_users += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_users -= 1
+            if _blas_users == 0:
+                _blas_limiter.restore_original_limits()
+                _blas_limiter = None
+
+
+def solve(objective, penalty, theta0, *, solver="auto", tol=1e-8, max_iter=1000, verbose=0):
+    """Minimise ``objective + penalty(weights)`` to a relative KKT violation <= ``tol``.
+
+    The one policy of the linear models: which solver runs, restarts, the
+    polish when a solver stalls short of ``tol``, and the certificate.
+
+    - ``'newton'``: working-set proximal Newton (:func:`prox_newton`);
+    - ``'lbfgs'``: split-variable L-BFGS-B, restarted where it stops early;
+    - ``'fista'``: accelerated proximal gradient;
+    - ``'auto'``: ``'newton'`` when the penalty has an L1 part (sparse
+      solutions, where working sets pay) and the model has one coefficient row
+      or at least 1,000 features; else ``'lbfgs'``.
+
+    When the chosen solver stalls short of the target, proximal Newton on all
+    coefficients (when they are few enough for a dense Hessian) or FISTA
+    continues from its point; the point with the smaller violation is kept.
+
+    Parameters
+    ----------
+    objective : LinearObjective
+    penalty : BasePenalty
+    theta0 : ndarray of shape (objective.size,)
+    solver : {'auto', 'newton', 'lbfgs', 'fista'}
+    tol : float
+        Target *relative* KKT violation: the violation divided by the largest
+        data-gradient entry of a weight at ``W = 0`` (the ``alpha`` above which
+        an L1 penalty zeroes everything), so ``tol`` is free of the data's scale.
+        float32 data are certified to ``sqrt(eps_float32)`` at best.
+    max_iter : int
+        Bound on the iterations of all the solvers together.
+    verbose : int
+
+    Returns
+    -------
+    theta : ndarray of shape (objective.size,), float64
+    n_iter : int
+    violation : float
+        The relative KKT violation at ``theta``.
+    solver : str
+        The solver that ran first.
+    """
+    dtype = objective.X.dtype
+    penalized = objective.penalized()
+
+    def value_and_grad(theta):
+        value, grad = objective.value_and_grad(theta.astype(dtype, copy=False))
+        return value, grad.astype(np.float64, copy=False)
+
+    zero_grad = value_and_grad(np.zeros(objective.size))[1][penalized]
+    if not np.all(np.isfinite(zero_grad)):
+        raise ValueError("The gradient at zero is not finite (overflow): scale X (e.g. StandardScaler).")
+    scale = max(np.abs(zero_grad).max(initial=0.0), np.finfo(dtype).tiny)
+    if dtype == np.float32:  # float32 data cannot certify below their own rounding
+        tol = max(tol, float(np.sqrt(np.finfo(np.float32).eps)))
+    target = tol * scale
+    can_newton = getattr(objective.loss, "is_smooth", False)
+    if solver == "auto":
+        solver = "newton" if can_newton and _working_sets_pay(objective, penalty) else "lbfgs"
+
+    theta = np.asarray(theta0, dtype=np.float64)
+    if solver == "newton":
+        theta, n_iter, violation = prox_newton(
+            objective, penalty, theta, tol=target, max_iter=max_iter, verbose=verbose
+        )
+    elif solver == "lbfgs":
+        theta, n_iter, violation = _lbfgs_restarted(value_and_grad, theta, penalty, penalized, target, max_iter, verbose)
+    else:
+        theta, n_iter, violation = fista(
+            value_and_grad, theta, penalty, penalized, max_iter=max_iter, tol=target, verbose=verbose
+        )
+    if violation > target and n_iter < max_iter:
+        if can_newton and objective.size <= MAX_NEWTON_SIZE and solver != "newton":
+            polished, more, polished_violation = prox_newton(
+                objective, penalty, theta, tol=target, max_iter=max_iter - n_iter, verbose=verbose
+            )
+        else:
+            polished, more, polished_violation = fista(
+                value_and_grad, theta, penalty, penalized, max_iter=max_iter - n_iter, tol=target, verbose=verbose
+            )
+        n_iter += more
+        if polished_violation < violation:
+            theta, violation = polished, polished_violation
+    if not np.all(np.isfinite(theta)):
+        raise ValueError("Solver produced non-finite parameter weights; scale the data (e.g. StandardScaler).")
+    return theta, n_iter, violation / scale, solver
+
+
+# Multinomial Newton steps cost (n_classes * working-set size)^2 * n_samples: on
+# few features (digits: 64) L-BFGS-B's cheap passes win, on text they lose.
+_MULTINOMIAL_NEWTON_MIN_FEATURES = 1000
+
+
+def _working_sets_pay(objective, penalty):
+    """Whether 'auto' picks working-set Newton: sparse solutions (an L1 part), one coefficient row
+    or many features (see ``benchmarks/results/logistic.md`` and ``text.md``)."""
+    if penalty.l1_strength == 0:
+        return False
+    return objective.n_outputs == 1 or objective.n_features >= _MULTINOMIAL_NEWTON_MIN_FEATURES
+
+
+def _lbfgs_restarted(value_and_grad, theta, penalty, penalized, target, max_iter, verbose):
+    n_iter, violation = 0, np.inf
+    for _ in range(_LBFGS_RESTARTS):
+        # ftol=0: stop on the projected gradient (our certificate), not on a
+        # stalled decrease of the objective
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # overflow is caught below
+            theta, result = lbfgs(
+                value_and_grad, theta, penalty, penalized, max_iter=max_iter - n_iter, tol=target, ftol=0.0
+            )
+        n_iter += result.nit
+        if not np.isfinite(result.fun):
+            raise ValueError("lbfgs met a non-finite objective (overflow): scale X (e.g. StandardScaler).")
+        violation = kkt_violation(theta, value_and_grad(theta)[1], penalty, penalized)
+        if verbose:
+            print(f"lbfgs: {n_iter} iterations, KKT violation {violation:.3e} ({result.message})")
+        if violation <= target or n_iter >= max_iter or result.nit == 0:
+            break
+    return theta, n_iter, violation

@@ -12,29 +12,32 @@ from sklearn.linear_model._base import LinearClassifierMixin, SparseCoefMixin
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
 from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils import check_random_state, gen_batches
-from threadpoolctl import threadpool_limits
 from sklearn.utils.extmath import row_norms
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _check_partial_fit_first_call, check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._objective import LogisticObjective
+from ._loss import CLASSIFICATION_LOSSES
+from ._objective import LinearObjective
 from ._penalty import PENALTIES, get_penalty
-from ._solvers import fista, kkt_violation, lbfgs
+from ._solvers import gradient_move, kkt_violation, proximal_step, single_threaded_blas, solve
 
 __all__ = ["NormRegLogisticRegression", "NormRegLogisticRegressionCV"]
 
-# L-BFGS-B may stop early (line-search failure, ftol) short of the KKT target;
-# it is restarted from where it stopped at most this many times.
-_LBFGS_RESTARTS = 5
+
+def _can_stream(estimator):
+    """Whether the estimator offers partial_fit (one alpha: yes; a cross-validated search: no)."""
+    return estimator._streams
 
 
-def _streams(estimator):
-    """partial_fit exists for one alpha, not for the cross-validated search."""
-    return not isinstance(estimator, NormRegLogisticRegressionCV)
+def _logistic_objective(X, encoded, sample_weight, n_classes, fit_intercept):
+    """The binomial (one coefficient row) or multinomial (a row per class) log-loss objective."""
+    loss = CLASSIFICATION_LOSSES["binomial" if n_classes == 2 else "multinomial"]()
+    n_outputs = 1 if n_classes == 2 else n_classes
+    return LinearObjective(loss, X, encoded, sample_weight, fit_intercept, n_outputs)
 
 
 class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
@@ -73,14 +76,19 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, BaseEsti
         L1 share of the elastic net, in ``[0, 1]``.
     fit_intercept : bool, default=True
         Whether to fit (unpenalised) intercepts.
-    solver : {'auto', 'lbfgs', 'fista'}, default='auto'
+    solver : {'auto', 'newton', 'lbfgs', 'fista'}, default='auto'
+        ``'newton'``: working-set proximal Newton (the features that violate
+        the optimality conditions most join the support; Newton steps on those
+        columns only, the quadratic models solved by coordinate descent).
         ``'lbfgs'``: scipy's L-BFGS-B; L1 and elastic net through split
         variables ``w = u - v``, ``u, v >= 0``, which is exact. ``'fista'``:
         accelerated proximal gradient with backtracking and restart.
-        ``'auto'`` is ``'lbfgs'`` (the faster on the problems of
-        ``benchmarks/bench_logistic.py``). When L-BFGS-B stalls short of
-        ``tol`` (its line search gives up near machine precision), FISTA
-        finishes from its point, so every solver ends with a certificate.
+        ``'auto'`` is ``'newton'`` for ``'l1'`` and ``'elasticnet'`` and
+        ``'lbfgs'`` otherwise (the faster on the problems of
+        ``benchmarks/bench_logistic.py`` and ``benchmarks/bench_text.py``).
+        When a solver stalls short of ``tol``, Newton steps on all
+        coefficients (when there are at most 3,000) or FISTA finish from its
+        point, so every solver ends with a certificate.
     tol : float, default=1e-8
         Target relative KKT violation.
     max_iter : int, default=1000
@@ -134,7 +142,7 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, BaseEsti
         "alpha": [Interval(Real, 0, None, closed="left")],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
         "fit_intercept": ["boolean"],
-        "solver": [StrOptions({"auto", "lbfgs", "fista"})],
+        "solver": [StrOptions({"auto", "newton", "lbfgs", "fista"})],
         "tol": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "class_weight": [dict, StrOptions({"balanced"}), None],
@@ -142,6 +150,7 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, BaseEsti
         "verbose": ["verbose"],
         "random_state": ["random_state"],
     }
+    _streams = True  # partial_fit is offered (not by the cross-validated search)
 
     def __init__(
         self,
@@ -196,8 +205,7 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, BaseEsti
             sample_weight = sample_weight * per_class[encoded].astype(X.dtype)
         if not sample_weight.sum() > 0:
             raise ValueError("The sample weights (times the class weights) sum to zero.")
-        n_rows = 1 if len(self.classes_) == 2 else len(self.classes_)
-        objective = LogisticObjective(X, encoded, sample_weight, n_rows, self.fit_intercept)
+        objective = _logistic_objective(X, encoded, sample_weight, len(self.classes_), self.fit_intercept)
         theta0 = self._start(objective, continue_fit=self.warm_start)
         theta, n_iter, violation = self._solve(objective, theta0, self.alpha)
         self._set_solution(objective, theta, n_iter, violation, self.alpha)
@@ -206,72 +214,31 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, BaseEsti
     def _start(self, objective, continue_fit):
         """Starting parameters: the fitted ones when continuing (and shapes agree), else zeros."""
         theta = np.zeros(objective.size, dtype=np.float64)
-        if continue_fit and hasattr(self, "coef_") and self.coef_.shape == (objective.n_rows, objective.n_features):
+        fitted_shape = (objective.n_outputs, objective.n_features)
+        if continue_fit and hasattr(self, "coef_") and self.coef_.shape == fitted_shape:
             theta[: objective.n_weights] = self.coef_.ravel()
             if objective.fit_intercept:
                 theta[objective.n_weights :] = self.intercept_
         return theta
 
-    def _penalized(self, objective):
-        penalized = np.zeros(objective.size, dtype=bool)
-        penalized[: objective.n_weights] = True
-        return penalized
-
     def _solve(self, objective, theta0, alpha):
         """Minimise to a relative KKT violation <= tol; return (theta, n_iter, violation)."""
+        penalty = get_penalty(self.penalty, alpha=alpha, l1_ratio=self.l1_ratio)
         # The products here are matrix-vector sized (n_samples x n_classes at
         # most), which OpenBLAS threading slows down: on 2 cores one thread
-        # solved digits L1 in 0.2 s against 1.3 s with two (and 0.5 s against
-        # 0.9 s on 50,000 x 200). Folds and searches parallelise outside.
-        with threadpool_limits(limits=1, user_api="blas"):
-            return self._solve_single_thread(objective, theta0, alpha)
-
-    def _solve_single_thread(self, objective, theta0, alpha):
-        penalty = get_penalty(self.penalty, alpha=alpha, l1_ratio=self.l1_ratio)
-        penalized = self._penalized(objective)
-        dtype = objective.X.dtype
-
-        def value_and_grad(theta):
-            value, grad = objective.value_and_grad(theta.astype(dtype, copy=False))
-            return value, grad.astype(np.float64, copy=False)
-
-        # Relative to the data gradient at W = 0: the alpha above which an L1
-        # penalty zeroes every coefficient, so tol is free of the data's scale.
-        zero = np.zeros(objective.size)
-        scale = max(np.abs(value_and_grad(zero)[1][penalized]).max(initial=0.0), np.finfo(dtype).tiny)
-        # float32 data cannot certify below its own rounding
-        tol = max(self.tol, np.sqrt(np.finfo(dtype).eps)) if dtype == np.float32 else self.tol
-        theta, n_iter, violation = theta0, 0, np.inf
-        if self._solver_name() == "lbfgs":
-            for _ in range(_LBFGS_RESTARTS):
-                # ftol=0: stop on the projected gradient (our certificate), not on
-                # a stalled decrease of the objective
-                theta, result = lbfgs(
-                    value_and_grad, theta, penalty, penalized, max_iter=self.max_iter - n_iter,
-                    tol=tol * scale, ftol=0.0,
-                )
-                n_iter += result.nit
-                violation = kkt_violation(theta, value_and_grad(theta)[1], penalty, penalized)
-                if self.verbose:
-                    print(f"lbfgs: {n_iter} iterations, relative KKT violation {violation / scale:.3e} ({result.message})")
-                if violation <= tol * scale or n_iter >= self.max_iter or result.nit == 0:
-                    break
-        if violation > tol * scale and n_iter < self.max_iter:
-            # FISTA from where L-BFGS-B stalled (its line search gives up near
-            # machine precision): a few proximal steps certify the optimum.
-            theta, fista_iter, violation = fista(
-                value_and_grad, theta, penalty, penalized, max_iter=self.max_iter - n_iter,
-                tol=tol * scale, verbose=self.verbose,
+        # solved digits L1 in 0.2 s against 1.3 s with two. Folds and searches
+        # parallelise outside.
+        with single_threaded_blas():
+            theta, n_iter, violation, solver = solve(
+                objective, penalty, theta0, solver=self.solver, tol=self.tol, max_iter=self.max_iter,
+                verbose=self.verbose,
             )
-            n_iter += fista_iter
-        violation /= scale
-        if not np.all(np.isfinite(theta)):
-            raise ValueError("The solver produced non-finite coefficients; scale the data (e.g. StandardScaler).")
+        tol = max(self.tol, np.sqrt(np.finfo(np.float32).eps)) if objective.X.dtype == np.float32 else self.tol
         if violation > tol:
             warnings.warn(
-                f"{self._solver_name()} did not reach tol={tol:g} (relative KKT violation {violation:.2e}) "
-                f"in {n_iter} iterations; increase max_iter, scale the data, or add a penalty "
-                "(without one, separable data have no finite optimum).",
+                f"{solver} failed to converge: it did not reach tol={tol:g} (relative KKT violation "
+                f"{violation:.2e}) in {n_iter} iterations; increase max_iter, scale the data, or add a "
+                "penalty (without one, separable data have no finite optimum).",
                 ConvergenceWarning,
             )
         if alpha * (self.penalty is not None) == 0 and _separates(objective, theta):
@@ -283,9 +250,6 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, BaseEsti
             )
         return theta, n_iter, violation
 
-    def _solver_name(self):
-        return "lbfgs" if self.solver == "auto" else self.solver
-
     def _set_solution(self, objective, theta, n_iter, violation, alpha):
         dtype = objective.X.dtype
         W, b = objective.unpack(theta)
@@ -296,7 +260,7 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, BaseEsti
         penalty = get_penalty(self.penalty, alpha=alpha, l1_ratio=self.l1_ratio)
         self.objective_ = objective.value_and_grad(theta.astype(dtype))[0] + float(penalty.value(self.coef_))
 
-    @available_if(_streams)
+    @available_if(_can_stream)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One pass of minibatch proximal stochastic gradient over ``X``, ``y``.
@@ -347,28 +311,26 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, BaseEsti
         if self.class_weight is not None:
             per_class = compute_class_weight(self.class_weight, classes=self.classes_, y=None)
             sample_weight = sample_weight * per_class[encoded].astype(X.dtype)
-        n_rows = 1 if len(self.classes_) == 2 else len(self.classes_)
+        n_classes = len(self.classes_)
         if first_call or not hasattr(self, "_step0"):  # (after fit, partial_fit continues from it)
             # the log-loss's curvature is at most 1/4 (binary) or 1/2 (softmax) times
             # |x|^2; a minibatch mean sees the mean of it (SAG's step uses the same idea)
-            curvature = (0.25 if n_rows == 1 else 0.5) * (row_norms(X, squared=True).mean() + self.fit_intercept)
+            curvature = (0.25 if n_classes == 2 else 0.5) * (row_norms(X, squared=True).mean() + self.fit_intercept)
             self._step0 = 1.0 / (curvature + self.alpha)
             self._n_partial_fits = 0
-        objective = LogisticObjective(X, encoded, sample_weight, n_rows, self.fit_intercept)
+        objective = _logistic_objective(X, encoded, sample_weight, n_classes, self.fit_intercept)
         theta = self._start(objective, continue_fit=not first_call)
         penalty = get_penalty(self.penalty, alpha=self.alpha, l1_ratio=self.l1_ratio)
-        penalized = self._penalized(objective)
-        step = self._step0 / np.sqrt(1 + self._n_partial_fits / 100)
+        penalized = objective.penalized()
+        move = gradient_move(self._step0 / np.sqrt(1 + self._n_partial_fits / 100))
         order = check_random_state(self.random_state).permutation(X.shape[0])
         for batch in gen_batches(X.shape[0], 256):
             rows = order[batch]
             if not sample_weight[rows].sum() > 0:
                 continue
-            chunk = LogisticObjective(X[rows], encoded[rows], sample_weight[rows], n_rows, self.fit_intercept)
+            chunk = _logistic_objective(X[rows], encoded[rows], sample_weight[rows], n_classes, self.fit_intercept)
             grad = chunk.value_and_grad(theta.astype(X.dtype))[1].astype(np.float64)
-            grad[penalized] += penalty.smooth_part.gradient(theta[penalized])
-            theta -= step * grad
-            theta[penalized] = penalty.nonsmooth_part.prox(theta[penalized], step)
+            proximal_step(theta, grad, penalty, penalized, move)
         self._n_partial_fits += 1
         violation = kkt_violation(theta, objective.value_and_grad(theta.astype(X.dtype))[1], penalty, penalized)
         self._set_solution(objective, theta, self._n_partial_fits, violation, self.alpha)
@@ -446,7 +408,7 @@ class NormRegLogisticRegressionCV(NormRegLogisticRegression):
         The chosen alpha.
     scores_ : ndarray of shape (n_folds, n_alphas)
         Held-out scores.
-    coefs_paths_ : ndarray of shape (n_folds, n_alphas, n_rows, n_features + fit_intercept)
+    coefs_paths_ : ndarray of shape (n_folds, n_alphas, n_coef_rows, n_features + fit_intercept)
         Coefficients (then intercepts) along each fold's path.
     classes_, coef_, intercept_, n_iter_, objective_, kkt_violation_
         As in :class:`NormRegLogisticRegression`, for the final model.
@@ -473,6 +435,7 @@ class NormRegLogisticRegressionCV(NormRegLogisticRegression):
     }
     _parameter_constraints.pop("warm_start")
     _parameter_constraints.pop("alpha")
+    _streams = False
 
     def __init__(
         self,
@@ -555,13 +518,13 @@ class NormRegLogisticRegressionCV(NormRegLogisticRegression):
                 raise ValueError("alphas must be a non-empty list of non-negative numbers.")
             return alphas
         encoded = LabelEncoder().fit_transform(y)
-        n_rows = 1 if encoded.max() == 1 else encoded.max() + 1
-        objective = LogisticObjective(X, encoded, sample_weight, n_rows, self.fit_intercept)
+        n_classes = encoded.max() + 1
+        objective = _logistic_objective(X, encoded, sample_weight, n_classes, self.fit_intercept)
         theta = np.zeros(objective.size, dtype=X.dtype)
         if self.fit_intercept:
             # the optimal intercepts of the model without features: log-odds of the class shares
             shares = np.bincount(encoded, weights=sample_weight) / sample_weight.sum()
-            theta[objective.n_weights :] = np.log(shares[1] / shares[0]) if n_rows == 1 else np.log(shares)
+            theta[objective.n_weights :] = np.log(shares[1] / shares[0]) if n_classes == 2 else np.log(shares)
         gradient = objective.value_and_grad(theta)[1][: objective.n_weights]
         alpha_max = np.abs(gradient).max() / max(self.l1_ratio if self.penalty == "elasticnet" else 1.0, 1e-3)
         return np.geomspace(alpha_max, alpha_max * 1e-4, self.alphas)
@@ -584,11 +547,11 @@ def _encode_targets(y, sample_weight):
 
 def _separates(objective, theta):
     """Whether the fitted decision classifies every weighted sample correctly."""
-    Z = objective.decision(theta.astype(objective.X.dtype))
+    Z = objective.raw_prediction(theta.astype(objective.X.dtype))
     counted = objective.weights > 0
-    if objective.n_rows == 1:
-        return bool(np.all(objective.signs[counted] * Z[counted, 0] > 0))
-    return bool(np.all(np.argmax(Z[counted], axis=1) == objective.Y[counted]))
+    if objective.n_outputs == 1:
+        return bool(np.all((2 * objective.y[counted] - 1) * Z[counted, 0] > 0))
+    return bool(np.all(np.argmax(Z[counted], axis=1) == objective.y[counted]))
 
 
 def _fit_path(base, X, y, sample_weight, train, test, alphas, scorer):

@@ -16,7 +16,7 @@ from ._activations import ACTIVATIONS
 from ._loss import LOSS_ALIASES, LOSSES, get_loss
 from ._objective import MLPLayout, MLPObjective
 from ._penalty import PENALTIES, get_penalty
-from ._solvers import AdamOptimizer, SGDOptimizer, lbfgs
+from ._solvers import AdamOptimizer, SGDOptimizer, lbfgs, proximal_step
 
 __all__ = ["NormRegMLPRegressor"]
 
@@ -414,7 +414,6 @@ class NormRegMLPRegressor(RegressorMixin, BaseEstimator):
 
     def _fit_stochastic(self, objective, penalty, theta, X, Y, sample_weight, state, incremental):
         n_weights = objective.layout.n_weights
-        smooth, nonsmooth = penalty.smooth_part, penalty.nonsmooth_part
         if not incremental or state.get("_optimizer") is None:
             state["_optimizer"] = self._make_optimizer(theta)
         optimizer = state["_optimizer"]
@@ -438,7 +437,7 @@ class NormRegMLPRegressor(RegressorMixin, BaseEstimator):
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
         total_weight = n_samples if sample_weight is None else float(sample_weight.sum())
         grad = np.empty_like(theta)
-        weights = theta[:n_weights]
+        weights, weight_slice = theta[:n_weights], slice(0, n_weights)
         sample_idx = np.arange(n_samples)
         state["n_iter_"] = 0
         for _ in range(self.max_iter):
@@ -450,11 +449,7 @@ class NormRegMLPRegressor(RegressorMixin, BaseEstimator):
                 weight_batch = None if sample_weight is None else sample_weight[idx]
                 value, _ = objective.value_and_grad(theta, X[idx], Y[idx], weight_batch, grad=grad)
                 accumulated += value * (batch.stop - batch.start if weight_batch is None else float(weight_batch.sum()))
-                if smooth.alpha:
-                    grad[:n_weights] += smooth.gradient(weights)
-                step = optimizer.step(theta, grad)
-                if nonsmooth.alpha:
-                    nonsmooth.prox(weights, step if np.ndim(step) == 0 else step[:n_weights], out=weights)
+                proximal_step(theta, grad, penalty, weight_slice, optimizer.step)
             loss = accumulated / total_weight + penalty.value(weights)
             if not (np.isfinite(loss) and np.isfinite(theta).all()):
                 raise ValueError(
