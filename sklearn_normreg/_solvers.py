@@ -211,15 +211,15 @@ class AdamOptimizer:
         return True
 
 
-def kkt_violation(x, grad, penalty, penalized):
+def kkt_violation(x, grad, penalty, penalized, free_scale=1.0):
     """Largest violation of the optimality conditions of ``f + penalty``.
 
     ``grad`` is the gradient of the data term ``f``; the penalised coordinates
-    contribute :meth:`~BasePenalty.subdiff_distance`, the free ones ``|grad|``.
-    Zero exactly at the optimum.
+    contribute :meth:`~BasePenalty.subdiff_distance`, the free ones
+    ``free_scale * |grad|``. Zero exactly at the optimum.
     """
     violation = penalty.subdiff_distance(x[penalized], grad[penalized])
-    return float(max(violation.max(initial=0.0), np.abs(grad[~penalized]).max(initial=0.0)))
+    return float(max(violation.max(initial=0.0), free_scale * np.abs(grad[~penalized]).max(initial=0.0)))
 
 
 def gradient_move(step):
@@ -268,7 +268,7 @@ def proximal_step(theta, grad, penalty, penalized, move):
     return step
 
 
-def fista(value_and_grad, x0, penalty, penalized, *, max_iter, tol, verbose=0):
+def fista(value_and_grad, x0, penalty, penalized, *, max_iter, tol, free_scale=1.0, verbose=0):
     """Accelerated proximal gradient (FISTA) with backtracking and adaptive restart.
 
     Minimises ``f(x) + penalty(x[penalized])`` by :func:`proximal_step` from
@@ -276,7 +276,8 @@ def fista(value_and_grad, x0, penalty, penalized, *, max_iter, tol, verbose=0):
     doubles until the quadratic upper bound holds (at most ``_MAX_BACKTRACKS``
     times; then the step is below rounding and the solver stops) and shrinks a
     little each iteration; momentum restarts whenever the objective goes up
-    (O'Donoghue and Candes, 2015). Stops when ``kkt_violation <= tol``.
+    (O'Donoghue and Candes, 2015). Stops when ``kkt_violation <= tol``
+    (with ``free_scale`` on the free coordinates).
 
     Returns
     -------
@@ -308,7 +309,7 @@ def fista(value_and_grad, x0, penalty, penalized, *, max_iter, tol, verbose=0):
     f_x, data_grad = evaluate(x)
     y, f_y, y_data_grad = x, f_x, data_grad
     lipschitz, momentum = 1.0, 1.0
-    violation = kkt_violation(x, data_grad, penalty, penalized)
+    violation = kkt_violation(x, data_grad, penalty, penalized, free_scale)
     best_x, best_violation = x, violation
     n_iter = 0
     while n_iter < max_iter and violation > tol:
@@ -330,7 +331,7 @@ def fista(value_and_grad, x0, penalty, penalized, *, max_iter, tol, verbose=0):
         y = x_new + beta * (x_new - x)
         x, f_x, momentum = x_new, f_new, next_momentum
         f_y, y_data_grad = (f_new, data_grad) if beta == 0 else evaluate(y)
-        violation = kkt_violation(x, data_grad, penalty, penalized)
+        violation = kkt_violation(x, data_grad, penalty, penalized, free_scale)
         if violation < best_violation:
             best_x, best_violation = x, violation
         lipschitz *= 0.9
@@ -397,10 +398,12 @@ def solve(objective, penalty, theta0, *, solver="auto", tol=1e-8, max_iter=1000,
     theta0 : ndarray of shape (objective.size,)
     solver : {'auto', 'newton', 'lbfgs', 'fista'}
     tol : float
-        Target *relative* KKT violation: the violation divided by the largest
-        data-gradient entry of a weight at ``W = 0`` (the ``alpha`` above which
-        an L1 penalty zeroes everything), so ``tol`` is free of the data's scale.
-        float32 data are certified to ``sqrt(eps_float32)`` at best.
+        Target *relative* KKT violation: the weights' violation divided by the
+        largest data-gradient entry of a weight at ``theta = 0`` (the ``alpha``
+        above which an L1 penalty zeroes everything), the intercepts' divided
+        by the weighted sum of absolute raw-prediction gradients there, so
+        ``tol`` is free of the data's scale. float32 data are certified to
+        ``sqrt(eps_float32)`` at best.
     max_iter : int
         Bound on the iterations of all the solvers together.
     verbose : int
@@ -421,13 +424,12 @@ def solve(objective, penalty, theta0, *, solver="auto", tol=1e-8, max_iter=1000,
         value, grad = objective.value_and_grad(theta.astype(dtype, copy=False))
         return value, grad.astype(np.float64, copy=False)
 
-    zero_grad = value_and_grad(np.zeros(objective.size))[1][penalized]
-    if not np.all(np.isfinite(zero_grad)):
-        raise ValueError("The gradient at zero is not finite (overflow): scale X (e.g. StandardScaler).")
-    scale = max(np.abs(zero_grad).max(initial=0.0), np.finfo(dtype).tiny)
+    scale, intercept_scale = _kkt_scales(objective)
     if dtype == np.float32:  # float32 data cannot certify below their own rounding
         tol = max(tol, float(np.sqrt(np.finfo(np.float32).eps)))
-    target = tol * scale
+    # one absolute target, in the weights' units: intercept gradients count
+    # scale / intercept_scale times
+    target, free_scale = tol * scale, scale / intercept_scale
     can_newton = getattr(objective.loss, "is_smooth", False)
     if solver == "auto":
         solver = "newton" if can_newton and _working_sets_pay(objective, penalty) else "lbfgs"
@@ -435,22 +437,27 @@ def solve(objective, penalty, theta0, *, solver="auto", tol=1e-8, max_iter=1000,
     theta = np.asarray(theta0, dtype=np.float64)
     if solver == "newton":
         theta, n_iter, violation = prox_newton(
-            objective, penalty, theta, tol=target, max_iter=max_iter, verbose=verbose
+            objective, penalty, theta, tol=target, max_iter=max_iter, free_scale=free_scale, verbose=verbose
         )
     elif solver == "lbfgs":
-        theta, n_iter, violation = _lbfgs_restarted(value_and_grad, theta, penalty, penalized, target, max_iter, verbose)
+        theta, n_iter, violation = _lbfgs_restarted(
+            value_and_grad, theta, penalty, penalized, target, max_iter, free_scale, verbose
+        )
     else:
         theta, n_iter, violation = fista(
-            value_and_grad, theta, penalty, penalized, max_iter=max_iter, tol=target, verbose=verbose
+            value_and_grad, theta, penalty, penalized, max_iter=max_iter, tol=target, free_scale=free_scale,
+            verbose=verbose,
         )
     if violation > target and n_iter < max_iter:
         if can_newton and objective.size <= MAX_NEWTON_SIZE and solver != "newton":
             polished, more, polished_violation = prox_newton(
-                objective, penalty, theta, tol=target, max_iter=max_iter - n_iter, verbose=verbose
+                objective, penalty, theta, tol=target, max_iter=max_iter - n_iter, free_scale=free_scale,
+                verbose=verbose,
             )
         else:
             polished, more, polished_violation = fista(
-                value_and_grad, theta, penalty, penalized, max_iter=max_iter - n_iter, tol=target, verbose=verbose
+                value_and_grad, theta, penalty, penalized, max_iter=max_iter - n_iter, tol=target,
+                free_scale=free_scale, verbose=verbose,
             )
         n_iter += more
         if polished_violation < violation:
@@ -458,6 +465,25 @@ def solve(objective, penalty, theta0, *, solver="auto", tol=1e-8, max_iter=1000,
     if not np.all(np.isfinite(theta)):
         raise ValueError("Solver produced non-finite parameter weights; scale the data (e.g. StandardScaler).")
     return theta, n_iter, violation / scale, solver
+
+
+def _kkt_scales(objective):
+    """What the KKT violations of the weights and of the intercepts are relative to.
+
+    Weights: the largest data-gradient entry at ``theta = 0`` (the ``alpha``
+    above which an L1 penalty zeroes everything). Intercepts: the weighted sum
+    of the absolute raw-prediction gradients there (their gradient's size if
+    no terms cancelled), so that neither depends on the scale of X.
+    """
+    raw_grad = objective.value_and_raw_grad(objective.raw_prediction(np.zeros(objective.size, objective.X.dtype)))[1]
+    grad = objective.grad_from_raw_grad(raw_grad)[: objective.n_weights]
+    if not (np.all(np.isfinite(grad)) and np.all(np.isfinite(raw_grad))):
+        raise ValueError("The gradient at zero is not finite (overflow): scale X (e.g. StandardScaler).")
+    tiny = np.finfo(objective.X.dtype).tiny
+    return (
+        max(float(np.abs(grad).max(initial=0.0)), tiny),
+        max(float(np.abs(raw_grad).sum(axis=0).max(initial=0.0)), tiny),
+    )
 
 
 # Multinomial Newton steps cost (n_classes * working-set size)^2 * n_samples: on
@@ -473,7 +499,7 @@ def _working_sets_pay(objective, penalty):
     return objective.n_outputs == 1 or objective.n_features >= _MULTINOMIAL_NEWTON_MIN_FEATURES
 
 
-def _lbfgs_restarted(value_and_grad, theta, penalty, penalized, target, max_iter, verbose):
+def _lbfgs_restarted(value_and_grad, theta, penalty, penalized, target, max_iter, free_scale, verbose):
     n_iter, violation = 0, np.inf
     for _ in range(_LBFGS_RESTARTS):
         # ftol=0: stop on the projected gradient (our certificate), not on a
@@ -486,7 +512,7 @@ def _lbfgs_restarted(value_and_grad, theta, penalty, penalized, target, max_iter
         n_iter += result.nit
         if not np.isfinite(result.fun):
             raise ValueError("lbfgs met a non-finite objective (overflow): scale X (e.g. StandardScaler).")
-        violation = kkt_violation(theta, value_and_grad(theta)[1], penalty, penalized)
+        violation = kkt_violation(theta, value_and_grad(theta)[1], penalty, penalized, free_scale)
         if verbose:
             print(f"lbfgs: {n_iter} iterations, KKT violation {violation:.3e} ({result.message})")
         if violation <= target or n_iter >= max_iter or result.nit == 0:

@@ -118,11 +118,11 @@ def _solve_psd(system, rhs):
         return scipy.linalg.lstsq(system, rhs)[0]
 
 
-def _minimise_model(H, grad, z, penalized, l1, l2, tol):
+def _minimise_model(H, grad, z, penalized, l1, l2, tol, free_scale):
     """Minimise ``grad.(v - z) + 0.5 (v - z)' H (v - z) + penalty(v[penalized])`` over ``v``."""
     if l1 == 0:  # a quadratic: (H + l2 P) (v - z) = -(grad + l2 P z)
         return z + _solve_psd(H + np.diag(l2 * penalized), -(grad + l2 * penalized * z))
-    return _coordinate_descent(H, grad, z, penalized, l1, l2, tol)
+    return _coordinate_descent(H, grad, z, penalized, l1, l2, tol, free_scale)
 
 
 def _active_set_step(H, grad, z, v, penalized, l1, l2):
@@ -156,7 +156,7 @@ def _active_set_step(H, grad, z, v, penalized, l1, l2):
     return moved
 
 
-def _coordinate_descent(H, grad, z, penalized, l1, l2, tol):
+def _coordinate_descent(H, grad, z, penalized, l1, l2, tol, free_scale):
     """The L1 quadratic model's minimiser by cyclic coordinate descent, from ``v = z``.
 
     Closed-form coordinate minimisers: ``soft_threshold(H_jj z_j - u, l1) /
@@ -192,21 +192,24 @@ def _coordinate_descent(H, grad, z, penalized, l1, l2, tol):
                         largest = max(largest, abs(delta) * h)
                 if largest <= 0.1 * tol:
                     break
-        if _kkt(v, grad + Hd, penalized, l1, l2) <= tol:
+        if _kkt(v, grad + Hd, penalized, l1, l2, free_scale) <= tol:
             break
         v = _active_set_step(H, grad, z, v, penalized, l1, l2)
         Hd = H @ (v - z)
-        if _kkt(v, grad + Hd, penalized, l1, l2) <= tol:
+        if _kkt(v, grad + Hd, penalized, l1, l2, free_scale) <= tol:
             break
     return v
 
 
-def _kkt(v, grad, penalized, l1, l2):
-    """Largest KKT violation of ``grad`` (data part) at ``v`` for the elastic net on ``penalized``."""
+def _kkt(v, grad, penalized, l1, l2, free_scale):
+    """Largest KKT violation of ``grad`` (data part) at ``v`` for the elastic net on ``penalized``.
+
+    The free coordinates' violations count ``free_scale`` times (see :func:`prox_newton`).
+    """
     w = v[penalized]
     g = grad[penalized] + l2 * w
     pen = np.where(w != 0, np.abs(g + l1 * np.sign(w)), np.maximum(np.abs(g) - l1, 0))
-    return float(max(pen.max(initial=0.0), np.abs(grad[~penalized]).max(initial=0.0)))
+    return float(max(pen.max(initial=0.0), free_scale * np.abs(grad[~penalized]).max(initial=0.0)))
 
 
 def _finite_gradient(problem, raw):
@@ -215,7 +218,7 @@ def _finite_gradient(problem, raw):
     return gradient
 
 
-def _newton_inner(problem, z, penalty, tol, max_steps):
+def _newton_inner(problem, z, penalty, tol, max_steps, free_scale):
     """Proximal Newton steps on a restricted problem until its KKT violation is <= tol.
 
     Returns the new ``z`` and the number of steps. Raises :class:`SolverStall`
@@ -228,12 +231,12 @@ def _newton_inner(problem, z, penalty, tol, max_steps):
     grad = _finite_gradient(problem, raw)
     objective = problem.data.value_at(raw) + penalty.value(z[penalized])
     for step in range(max_steps):
-        violation = _kkt(z, grad, penalized, l1, l2)
+        violation = _kkt(z, grad, penalized, l1, l2, free_scale)
         if violation <= tol:
             return z, step
         H = problem.hessian(raw)
         _check_finite(H, "the Hessian")
-        v = _minimise_model(H, grad, z, penalized, l1, l2, _INNER_SHARE * violation)
+        v = _minimise_model(H, grad, z, penalized, l1, l2, _INNER_SHARE * violation, free_scale)
         d = v - z
         if not np.any(d):
             raise SolverStall(z, step)
@@ -245,7 +248,7 @@ def _newton_inner(problem, z, penalty, tol, max_steps):
             # full step when it lowers the KKT violation.
             candidate, raw_candidate = v, raw + raw_d
             new_grad = _finite_gradient(problem, raw_candidate)
-            if _kkt(candidate, new_grad, penalized, l1, l2) >= violation:
+            if _kkt(candidate, new_grad, penalized, l1, l2, free_scale) >= violation:
                 raise SolverStall(z, step)
             new_objective = problem.data.value_at(raw_candidate) + penalty.value(candidate[penalized])
         else:
@@ -275,7 +278,7 @@ def _lbfgs_inner(problem, z, penalty, tol, max_steps):
     return z, result.nit
 
 
-def prox_newton(objective, penalty, theta0, *, tol, max_iter, verbose=0):
+def prox_newton(objective, penalty, theta0, *, tol, max_iter, free_scale=1.0, verbose=0):
     """Minimise ``objective + penalty(W)`` by working-set proximal Newton.
 
     Parameters
@@ -289,6 +292,9 @@ def prox_newton(objective, penalty, theta0, *, tol, max_iter, verbose=0):
         regularisation paths reuse it).
     tol : float
         Target KKT violation (absolute), checked on the full problem.
+    free_scale : float, default=1.0
+        Factor on the intercepts' gradients in the violation, so that one
+        ``tol`` serves both when they live on different scales.
     max_iter : int
         Bound on the Newton steps (all working sets together).
     verbose : int
@@ -311,7 +317,7 @@ def prox_newton(objective, penalty, theta0, *, tol, max_iter, verbose=0):
         grad = objective.grad_from_raw_grad(raw_grad)
         _check_finite(grad, "the gradient")
         feature_violation = penalty.subdiff_distance(W, grad[: K * p].reshape(K, p)).max(axis=0)
-        violation = max(feature_violation.max(initial=0.0), np.abs(grad[K * p :]).max(initial=0.0))
+        violation = max(feature_violation.max(initial=0.0), free_scale * np.abs(grad[K * p :]).max(initial=0.0))
         if verbose:
             print(f"prox-newton: {n_iter} Newton steps, working set {ws_size}, KKT violation {violation:.3e}")
         # a stall without a single step means this working set cannot progress
@@ -334,7 +340,7 @@ def prox_newton(objective, penalty, theta0, *, tol, max_iter, verbose=0):
             stalled = steps == 0
         else:
             try:
-                z, steps = _newton_inner(problem, z, penalty, inner_tol, max_iter - n_iter)
+                z, steps = _newton_inner(problem, z, penalty, inner_tol, max_iter - n_iter, free_scale)
             except SolverStall as stall:
                 z, steps = stall.args
                 stalled = steps == 0
