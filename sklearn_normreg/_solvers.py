@@ -424,7 +424,8 @@ def solve(objective, penalty, theta0, *, solver="auto", tol=1e-8, max_iter=1000,
         value, grad = objective.value_and_grad(theta.astype(dtype, copy=False))
         return value, grad.astype(np.float64, copy=False)
 
-    scale, intercept_scale = _kkt_scales(objective)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked for, and reported
+        scale, intercept_scale = _kkt_scales(objective)
     if dtype == np.float32:  # float32 data cannot certify below their own rounding
         tol = max(tol, float(np.sqrt(np.finfo(np.float32).eps)))
     # one absolute target, in the weights' units: intercept gradients count
@@ -434,7 +435,20 @@ def solve(objective, penalty, theta0, *, solver="auto", tol=1e-8, max_iter=1000,
     if solver == "auto":
         solver = "newton" if can_newton and _working_sets_pay(objective, penalty) else "lbfgs"
 
-    theta = np.asarray(theta0, dtype=np.float64)
+    # overflow shows as inf / NaN, which the solvers check and turn into a clear ValueError
+    with np.errstate(over="ignore", invalid="ignore"):
+        theta, n_iter, violation = _run_policy(
+            objective, penalty, np.asarray(theta0, dtype=np.float64), solver, value_and_grad, penalized,
+            target, free_scale, can_newton, max_iter, verbose,
+        )
+    if not np.all(np.isfinite(theta)):
+        raise ValueError("Solver produced non-finite parameter weights; scale the data (e.g. StandardScaler).")
+    return theta, n_iter, violation / scale, solver
+
+
+def _run_policy(objective, penalty, theta, solver, value_and_grad, penalized, target, free_scale, can_newton,
+                max_iter, verbose):
+    """The chosen solver, then a polish from its point when it stalls short of the target."""
     if solver == "newton":
         theta, n_iter, violation = prox_newton(
             objective, penalty, theta, tol=target, max_iter=max_iter, free_scale=free_scale, verbose=verbose
@@ -462,9 +476,7 @@ def solve(objective, penalty, theta0, *, solver="auto", tol=1e-8, max_iter=1000,
         n_iter += more
         if polished_violation < violation:
             theta, violation = polished, polished_violation
-    if not np.all(np.isfinite(theta)):
-        raise ValueError("Solver produced non-finite parameter weights; scale the data (e.g. StandardScaler).")
-    return theta, n_iter, violation / scale, solver
+    return theta, n_iter, violation
 
 
 def _kkt_scales(objective):

@@ -311,8 +311,8 @@ def prox_newton(objective, penalty, theta0, *, tol, max_iter, free_scale=1.0, ve
     theta = np.asarray(theta0, dtype=np.float64).copy()
     W, b = objective.unpack(theta)
     n_iter, ws_size, stalled = 0, 0, False
+    raw = objective.raw_prediction(theta.astype(objective.X.dtype, copy=False))
     while True:
-        raw = objective.raw_prediction(theta.astype(objective.X.dtype, copy=False))
         _, raw_grad = objective.value_and_raw_grad(raw)
         grad = objective.grad_from_raw_grad(raw_grad)
         _check_finite(grad, "the gradient")
@@ -349,3 +349,5 @@ def prox_newton(objective, penalty, theta0, *, tol, max_iter, free_scale=1.0, ve
         W[:] = 0
         W[:, columns] = W_ws
         b[:] = b_ws
+        # the working set holds every non-zero coefficient: its raw prediction is the full one
+        raw = problem.raw(z).astype(objective.X.dtype, copy=False)

@@ -4,6 +4,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from joblib import Parallel, delayed
 from scipy.special import expit, softmax
 from sklearn.base import BaseEstimator, _fit_context, clone
@@ -526,7 +527,9 @@ class NormRegLogisticRegressionCV(NormRegLogisticRegression):
             shares = np.bincount(encoded, weights=sample_weight) / sample_weight.sum()
             theta[objective.n_weights :] = np.log(shares[1] / shares[0]) if n_classes == 2 else np.log(shares)
         gradient = objective.value_and_grad(theta)[1][: objective.n_weights]
-        alpha_max = np.abs(gradient).max() / max(self.l1_ratio if self.penalty == "elasticnet" else 1.0, 1e-3)
+        # a penalty without an L1 part never zeroes everything: its grid starts at the L1 penalty's alpha_max
+        sparse_penalty = self.penalty if self.penalty == "elasticnet" else "l1"
+        alpha_max = get_penalty(sparse_penalty, alpha=1.0, l1_ratio=max(self.l1_ratio, 1e-3)).alpha_max(gradient)
         return np.geomspace(alpha_max, alpha_max * 1e-4, self.alphas)
 
 
@@ -558,10 +561,13 @@ def _fit_path(base, X, y, sample_weight, train, test, alphas, scorer):
     """One fold's path: decreasing alphas, each fit warm-started from the last."""
     model = clone(base).set_params(warm_start=True)
     scores, coefs = [], []
+    # sliced once per fold; sparse folds in CSC, the layout the working-set solver slices columns from
+    X_train = X[train].tocsc() if sp.issparse(X) else X[train]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         for alpha in alphas:
-            model.set_params(alpha=alpha).fit(X[train], y[train], sample_weight=sample_weight[train])
+            # warm start: the previous alpha's support seeds the working set
+            model.set_params(alpha=alpha).fit(X_train, y[train], sample_weight=sample_weight[train])
             scores.append(scorer(model, X[test], y[test]))
             coefs.append(np.column_stack([model.coef_, model.intercept_]) if model.fit_intercept else model.coef_.copy())
     return np.array(scores), np.array(coefs)
