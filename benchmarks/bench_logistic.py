@@ -56,7 +56,6 @@ def skglm_estimator(alpha, l1_ratio):
 
 def run_case(name, X, y, alpha, l1_ratio, solvers, repeats):
     rows, results = [], []
-    n = X.shape[0]
     for label, make in solvers:
         model = make()
         if model is None:
@@ -75,7 +74,14 @@ def run_case(name, X, y, alpha, l1_ratio, solvers, repeats):
             times.append(time.perf_counter() - start)
         coef = np.atleast_2d(model.coef_)
         intercept = np.atleast_1d(model.intercept_)
-        results.append((label, float(np.median(times)), objective(coef, intercept, X, y, alpha, l1_ratio), int((coef != 0).sum())))
+        results.append(
+            (
+                label,
+                float(np.median(times)),
+                objective(coef, intercept, X, y, alpha, l1_ratio),
+                int((coef != 0).sum()),
+            )
+        )
     best = min(value for _, _, value, _ in results)
     ours = {label: t for label, t, _, _ in results if label.startswith("ours")}
     fastest_ours = min(ours.values())
@@ -100,7 +106,13 @@ def cases(quick):
     ys = (Xs @ w + 0.3 * rng.normal(size=n_rows) > 0).astype(int)
     yield f"sparse CSR {n_rows:,} x {n_cols:,}, 0.1% dense, binary, L1 alpha=6e-4", Xs, ys, 6e-4, 1.0
     Xd, yd = load_digits(return_X_y=True)
-    yield "digits 1,797 x 64 standardised, 10 classes (multinomial), L1 alpha=5e-3", StandardScaler().fit_transform(Xd), yd, 5e-3, 1.0
+    yield (
+        "digits 1,797 x 64 standardised, 10 classes (multinomial), L1 alpha=5e-3",
+        StandardScaler().fit_transform(Xd),
+        yd,
+        5e-3,
+        1.0,
+    )
     Xb, yb = load_breast_cancer(return_X_y=True)
     Xb = StandardScaler().fit_transform(Xb)
     yield "breast cancer 569 x 30 standardised, L1 alpha=1e-2", Xb, yb, 1e-2, 1.0
@@ -111,17 +123,30 @@ def solvers_for(X, y, alpha, l1_ratio):
     penalty = "l1" if l1_ratio == 1 else "l2"
     n = X.shape[0]
     ours = [
-        (f"ours {solver}", lambda solver=solver: NormRegLogisticRegression(penalty=penalty, alpha=alpha, solver=solver))
-        for solver in ("auto", "lbfgs", "fista")
+        (
+            f"ours {solver}",
+            lambda solver=solver: NormRegLogisticRegression(penalty=penalty, alpha=alpha, solver=solver),
+        )
+        for solver in ("auto", "newton", "lbfgs", "fista")
     ]
     theirs = [("sklearn saga", lambda: sklearn_solver("saga", alpha, l1_ratio, n, 1e-8))]
     binary = len(np.unique(y)) == 2
     if binary:
-        theirs.append(("sklearn liblinear (penalises the intercept)", lambda: sklearn_solver("liblinear", alpha, l1_ratio, n, 1e-8)))
+        theirs.append(
+            (
+                "sklearn liblinear (penalises the intercept)",
+                lambda: sklearn_solver("liblinear", alpha, l1_ratio, n, 1e-8),
+            )
+        )
     if penalty == "l2":
         theirs.append(("sklearn lbfgs", lambda: sklearn_solver("lbfgs", alpha, l1_ratio, n, 1e-10)))
         if not sp.issparse(X):
-            theirs.append(("sklearn newton-cholesky", lambda: sklearn_solver("newton-cholesky", alpha, l1_ratio, n, 1e-10)))
+            theirs.append(
+                (
+                    "sklearn newton-cholesky",
+                    lambda: sklearn_solver("newton-cholesky", alpha, l1_ratio, n, 1e-10),
+                )
+            )
     elif binary:
         theirs.append(("skglm ProxNewton", lambda: skglm_estimator(alpha, l1_ratio)))
     return ours + theirs
@@ -129,7 +154,9 @@ def solvers_for(X, y, alpha, l1_ratio):
 
 def cv_path_case(quick):
     """The CV class's warm-started path against fitting each alpha cold."""
-    X, y = make_classification(n_samples=2_000 if quick else 10_000, n_features=100, n_informative=20, random_state=1)
+    X, y = make_classification(
+        n_samples=2_000 if quick else 10_000, n_features=100, n_informative=20, random_state=1
+    )
     X = StandardScaler().fit_transform(X)
     cv = NormRegLogisticRegressionCV(alphas=10, penalty="l1", cv=3, tol=1e-6)
     start = time.perf_counter()
@@ -143,9 +170,11 @@ def cv_path_case(quick):
             NormRegLogisticRegression(penalty="l1", alpha=alpha, tol=1e-6).fit(X[train], y[train])
     NormRegLogisticRegression(penalty="l1", alpha=cv.alpha_, tol=1e-6).fit(X, y)
     cold = time.perf_counter() - start
-    rows = [["NormRegLogisticRegressionCV (warm-started path)", f"{warm:.2f}"],
-            ["the same fits, each from zero", f"{cold:.2f}"],
-            ["speed-up", f"{cold / warm:.1f}x"]]
+    rows = [
+        ["NormRegLogisticRegressionCV (warm-started path)", f"{warm:.2f}"],
+        ["the same fits, each from zero", f"{cold:.2f}"],
+        ["speed-up", f"{cold / warm:.1f}x"],
+    ]
     heading = f"CV over 10 alphas x 3 folds, L1, {X.shape[0]:,} x 100"
     return heading, markdown_table(["", "seconds"], rows)
 
@@ -155,14 +184,21 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="small problems, nothing written")
     args = parser.parse_args(argv)
     repeats = 1 if args.quick else 3
-    sections = [(name, run_case(name, X, y, alpha, r, solvers_for(X, y, alpha, r), repeats)) for name, X, y, alpha, r in cases(args.quick)]
+    sections = [
+        (name, run_case(name, X, y, alpha, r, solvers_for(X, y, alpha, r), repeats))
+        for name, X, y, alpha, r in cases(args.quick)
+    ]
     sections.append(cv_path_case(args.quick))
     if args.quick:
         for heading, body in sections:
             print(f"## {heading}\n\n{body}\n")
         return
-    write_result("logistic", "Logistic regression: sklearn-normreg vs scikit-learn",
-                 "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_logistic.py", sections)
+    write_result(
+        "logistic",
+        "Logistic regression: sklearn-normreg vs scikit-learn",
+        "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_logistic.py",
+        sections,
+    )
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import markdown_table, peak_allocated, write_result  # noqa: E402
-
 from sklearn.datasets import make_classification  # noqa: E402
 
 from sklearn_normreg import L1Normalizer, L2Normalizer, NormRegLogisticRegression  # noqa: E402
@@ -31,7 +30,13 @@ def main(argv=None):
         for copy in (False, True):
             work = X.copy()
             peak = peak_allocated(lambda: Est(copy=copy).fit_transform(work))
-            rows.append([f"{Est.__name__}(copy={copy}).fit_transform", f"{peak / 2**20:.1f}", f"{peak / X.nbytes:.1%}"])
+            rows.append(
+                [
+                    f"{Est.__name__}(copy={copy}).fit_transform",
+                    f"{peak / 2**20:.1f}",
+                    f"{peak / X.nbytes:.1%}",
+                ]
+            )
     table = markdown_table(["call", "peak MiB", "of X"], rows)
     heading = f"Normalisers, X: dense float64 {n_rows:,} x 100 ({X.nbytes / 2**20:.0f} MiB)"
     Xc, yc = make_classification(n_samples=n_rows // 5, n_features=100, random_state=0)
@@ -39,14 +44,24 @@ def main(argv=None):
     for penalty in ("l2", "l1"):
         model = NormRegLogisticRegression(penalty=penalty, alpha=1e-2, tol=1e-6)
         peak = peak_allocated(lambda: model.fit(Xc, yc))
-        rows.append([f"NormRegLogisticRegression(penalty={penalty!r}).fit (lbfgs)", f"{peak / 2**20:.1f}", f"{peak / Xc.nbytes:.1%}"])
+        rows.append(
+            [
+                f"NormRegLogisticRegression(penalty={penalty!r}).fit (lbfgs)",
+                f"{peak / 2**20:.1f}",
+                f"{peak / Xc.nbytes:.1%}",
+            ]
+        )
     logistic = markdown_table(["call", "peak MiB", "of X"], rows)
-    logistic_heading = f"Logistic regression, X: dense float64 {Xc.shape[0]:,} x 100 ({Xc.nbytes / 2**20:.0f} MiB)"
+    logistic_heading = (
+        f"Logistic regression, X: dense float64 {Xc.shape[0]:,} x 100 ({Xc.nbytes / 2**20:.0f} MiB)"
+    )
     if args.quick:
         print(table, logistic, sep="\n\n")
         return
     write_result(
-        "memory", "Peak memory (tracemalloc)", "python benchmarks/bench_memory.py",
+        "memory",
+        "Peak memory (tracemalloc)",
+        "python benchmarks/bench_memory.py",
         [(heading, table), (logistic_heading, logistic)],
     )
 

@@ -58,26 +58,53 @@ def main(argv=None):
         epochs = 2 if args.quick else epochs
         for dtype in (np.float64, np.float32):
             Xtr, ytr, Xte = X_train.astype(dtype), y_train.astype(dtype), X_test.astype(dtype)
-            common = dict(hidden_layer_sizes=hidden, solver="adam", batch_size=200, max_iter=epochs,
-                          tol=0.0, n_iter_no_change=10**9, random_state=0)
+            common = dict(
+                hidden_layer_sizes=hidden,
+                solver="adam",
+                batch_size=200,
+                max_iter=epochs,
+                tol=0.0,
+                n_iter_no_change=10**9,
+                random_state=0,
+            )
             their_model = MLPRegressor(alpha=1e-4, **common)
             our_model = NormRegMLPRegressor(alpha=1e-4 / 200, **common)
             theirs, ours = time_pair(their_model, our_model, Xtr, ytr, repeats)
-            rows.append([
-                f"{hidden}", np.dtype(dtype).name, epochs,
-                f"{1e3 * theirs:.1f}", f"{1e3 * ours:.1f}", f"{ours / theirs:.2f}",
-                f"{their_model.score(Xte, y_test):.4f}", f"{our_model.score(Xte, y_test):.4f}",
-            ])
+            rows.append(
+                [
+                    f"{hidden}",
+                    np.dtype(dtype).name,
+                    epochs,
+                    f"{1e3 * theirs:.1f}",
+                    f"{1e3 * ours:.1f}",
+                    f"{ours / theirs:.2f}",
+                    f"{their_model.score(Xte, y_test):.4f}",
+                    f"{our_model.score(Xte, y_test):.4f}",
+                ]
+            )
     table = markdown_table(
-        ["hidden", "dtype", "epochs", "sklearn ms/epoch", "ours ms/epoch", "ours / sklearn", "sklearn test R2", "ours test R2"],
+        [
+            "hidden",
+            "dtype",
+            "epochs",
+            "sklearn ms/epoch",
+            "ours ms/epoch",
+            "ours / sklearn",
+            "sklearn test R2",
+            "ours test R2",
+        ],
         rows,
     )
     heading = f"friedman1 {n_samples:,} x 10, adam, batch 200, median of {repeats} alternating fits"
     if args.quick:
         print(table)
         return
-    write_result("mlp", "MLP: NormRegMLPRegressor vs MLPRegressor",
-                 "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_mlp.py", [(heading, table)])
+    write_result(
+        "mlp",
+        "MLP: NormRegMLPRegressor vs MLPRegressor",
+        "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_mlp.py",
+        [(heading, table)],
+    )
 
 
 if __name__ == "__main__":

@@ -76,9 +76,7 @@ def main(argv=None):
         )
         del X
     X = random_csr(rng, n_sparse, 5_000, per_row=50)
-    sections.append(
-        (f"Sparse CSR {n_sparse:,} x 5,000, 1% dense", bench_case(X, X.copy, repeats))
-    )
+    sections.append((f"Sparse CSR {n_sparse:,} x 5,000, 1% dense", bench_case(X, X.copy, repeats)))
     if not args.quick:
         write_result(
             "normalizers",

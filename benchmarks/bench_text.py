@@ -64,7 +64,7 @@ def run_case(X, Xcsc, y, alpha, solvers, repeats):
     results = []
     for label, make, runs in solvers:
         if make() is None:
-            results.append((label, None, None, None))
+            results.append((label, None, None, None, None))
             continue
         is_skglm = label.startswith("skglm")
         data, target = (Xcsc, np.where(y == 1, 1.0, -1.0)) if is_skglm else (X, y)
@@ -79,7 +79,9 @@ def run_case(X, Xcsc, y, alpha, solvers, repeats):
                 model.fit(data, target)
             times.append(time.perf_counter() - start)
         coef, intercept = np.atleast_2d(model.coef_), np.atleast_1d(model.intercept_)
-        results.append((label, float(np.median(times)), objective(coef, intercept, X, y, alpha), int((coef != 0).sum())))
+        results.append(
+            (label, float(np.median(times)), objective(coef, intercept, X, y, alpha), int((coef != 0).sum()))
+        )
     best = min(value for _, _, value, _ in results if value is not None)
     fastest_ours = min(t for label, t, _, _ in results if label.startswith("ours") and t is not None)
     rows = []
@@ -89,7 +91,9 @@ def run_case(X, Xcsc, y, alpha, solvers, repeats):
             continue
         ratio = "" if label.startswith("ours") else f"{seconds / fastest_ours:.1f}x"
         rows.append([label, f"{seconds:.3f}", f"{(value - best) / abs(best):.1e}", str(nnz), ratio])
-    return markdown_table(["solver", "median s", "objective gap (relative)", "nnz", "time / ours (fastest)"], rows)
+    return markdown_table(
+        ["solver", "median s", "objective gap (relative)", "nnz", "time / ours (fastest)"], rows
+    )
 
 
 def binary_solvers(alpha, n, quick):
@@ -104,8 +108,11 @@ def binary_solvers(alpha, n, quick):
             ("ours lbfgs", lambda: ours("lbfgs", alpha), 1),
             ("ours fista", lambda: ours("fista", alpha), 1),
             ("sklearn saga (tol=1e-6)", lambda: sklearn_solver("saga", alpha, n), 1),
-            ("sklearn liblinear (penalises the intercept: another objective)",
-             lambda: sklearn_solver("liblinear", alpha, n), 1),
+            (
+                "sklearn liblinear (penalises the intercept: another objective)",
+                lambda: sklearn_solver("liblinear", alpha, n),
+                1,
+            ),
         ]
     return solvers
 
@@ -121,13 +128,15 @@ def multinomial_solvers(alpha, n, quick):
 
 
 def cv_path_case(X, Xcsc, y, n_folds):
-    """A 20-alpha path per fold: our CV class against the same fits from zero and skglm's warm-started loop."""
+    """A 20-alpha path per fold: our CV class, the same fits from zero, skglm's warm-started loop."""
     alphas = np.geomspace(BINARY_ALPHAS[0] * 2, BINARY_ALPHAS[-1], 20)
     folds = list(StratifiedKFold(n_folds).split(X, y))
     rows = []
     start = time.perf_counter()
     cv = NormRegLogisticRegressionCV(alphas=alphas, penalty="l1", cv=folds, refit=False).fit(X, y)
-    rows.append(["ours NormRegLogisticRegressionCV (warm-started path, scores included)", time.perf_counter() - start])
+    rows.append(
+        ["ours NormRegLogisticRegressionCV (warm-started path, scores included)", time.perf_counter() - start]
+    )
     start = time.perf_counter()
     for train, _ in folds:
         for alpha in alphas:
@@ -142,8 +151,12 @@ def cv_path_case(X, Xcsc, y, n_folds):
             X_train = Xcsc[train]
             for alpha in alphas:
                 model.set_params(alpha=alpha).fit(X_train, signs[train])
-        rows.append(["skglm SparseLogisticRegression tol=1e-6, warm-started loop (fits only)",
-                     time.perf_counter() - start])
+        rows.append(
+            [
+                "skglm SparseLogisticRegression tol=1e-6, warm-started loop (fits only)",
+                time.perf_counter() - start,
+            ]
+        )
     table = markdown_table(["", "seconds"], [[label, f"{t:.2f}"] for label, t in rows])
     heading = f"binary L1 path: 20 alphas from {alphas[0]:.2e} to {alphas[-1]:.2e} x {n_folds} folds"
     return heading, table + f"\n\nChosen alpha: {cv.alpha_:.3g}."
@@ -163,22 +176,31 @@ def main(argv=None):
     sections = []
     for alpha in BINARY_ALPHAS:
         heading = f"binary ({families[3]} vs the rest, {share:.0%} positive), L1 alpha={alpha:g}"
-        sections.append((heading, run_case(X, Xcsc, y_binary, alpha, binary_solvers(alpha, n, args.quick), 3)))
+        sections.append(
+            (heading, run_case(X, Xcsc, y_binary, alpha, binary_solvers(alpha, n, args.quick), 3))
+        )
         print(f"## {heading}\n\n{sections[-1][1]}\n", flush=True)
     heading = f"multinomial ({len(families)} classes), L1 alpha={MULTINOMIAL_ALPHA:g}"
-    table = run_case(X, Xcsc, y_multiclass, MULTINOMIAL_ALPHA,
-                     multinomial_solvers(MULTINOMIAL_ALPHA, n, args.quick), 1)
+    table = run_case(
+        X, Xcsc, y_multiclass, MULTINOMIAL_ALPHA, multinomial_solvers(MULTINOMIAL_ALPHA, n, args.quick), 1
+    )
     sections.append((heading, table))
     print(f"## {heading}\n\n{table}\n", flush=True)
     sections.append(cv_path_case(X, Xcsc, y_binary, 3 if args.quick else 5))
     print(f"## {sections[-1][0]}\n\n{sections[-1][1]}\n", flush=True)
     if args.quick:
         return
-    corpus = (f"Corpus: {X.shape[0]:,} docstrings x {X.shape[1]:,} TF-IDF terms, {X.nnz:,} non-zeros, "
-              f"families {', '.join(families)} (built in {build:.0f} s).")
+    corpus = (
+        f"Corpus: {X.shape[0]:,} docstrings x {X.shape[1]:,} TF-IDF terms, {X.nnz:,} non-zeros, "
+        f"families {', '.join(families)} (built in {build:.0f} s)."
+    )
     sections.insert(0, ("Data", corpus))
-    write_result("text", "L1 logistic regression on real sparse text: sklearn-normreg vs skglm and scikit-learn",
-                 "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_text.py", sections)
+    write_result(
+        "text",
+        "L1 logistic regression on real sparse text: sklearn-normreg vs skglm and scikit-learn",
+        "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_text.py",
+        sections,
+    )
 
 
 if __name__ == "__main__":

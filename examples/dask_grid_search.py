@@ -35,7 +35,9 @@ def make_search(quick):
 def main(argv=None):
     parser = argparse.ArgumentParser(description="GridSearchCV on dask.distributed via joblib.")
     parser.add_argument("--quick", action="store_true", help="a small grid")
-    parser.add_argument("--scheduler", help="address of an existing scheduler (default: start a LocalCluster)")
+    parser.add_argument(
+        "--scheduler", help="address of an existing scheduler (default: start a LocalCluster)"
+    )
     args = parser.parse_args(argv)
     from distributed import Client, LocalCluster
 
@@ -44,8 +46,9 @@ def main(argv=None):
 
     cluster = None
     if args.scheduler is None:
-        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address=None)
+        cluster = LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        )
     client = Client(args.scheduler or cluster)
     try:
         with joblib.parallel_backend("dask"):

@@ -30,7 +30,9 @@ def main(argv=None):
         NormRegMLPRegressor(hidden_layer_sizes=(32,), max_iter=30 if args.quick else 300, random_state=0),
     )
     grid = {
-        "normregmlpregressor__loss": ["squared_error", "huber"] if args.quick else ["squared_error", "absolute_error", "huber"],
+        "normregmlpregressor__loss": ["squared_error", "huber"]
+        if args.quick
+        else ["squared_error", "absolute_error", "huber"],
         "normregmlpregressor__penalty": ["l1", "l2"] if args.quick else [None, "l1", "l2", "elasticnet"],
         "normregmlpregressor__alpha": [1e-3] if args.quick else [1e-4, 1e-3, 1e-2],
     }
@@ -39,7 +41,10 @@ def main(argv=None):
     print(f"test R2 of the refitted best model: {search.score(X_test, y_test):.3f}")
     results = search.cv_results_
     for i in np.argsort(results["rank_test_score"], kind="stable")[:5]:
-        print(f"  rank {results['rank_test_score'][i]}: CV R2 {results['mean_test_score'][i]:.3f}  {results['params'][i]}")
+        print(
+            f"  rank {results['rank_test_score'][i]}: CV R2 {results['mean_test_score'][i]:.3f}  "
+            f"{results['params'][i]}"
+        )
     return search
 
 

@@ -37,8 +37,14 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as folder:
         data = write_memmap(Path(folder) / "friedman.npy", n_samples, chunk)
         print(f"memmap: {data.shape[0]:,} rows in {data.nbytes / 2**20:.0f} MiB on disk, chunks of {chunk:,}")
-        model = NormRegMLPRegressor(hidden_layer_sizes=(64,), loss="huber", penalty="l2", alpha=1e-5,
-                                    learning_rate_init=1e-3, random_state=0)
+        model = NormRegMLPRegressor(
+            hidden_layer_sizes=(64,),
+            loss="huber",
+            penalty="l2",
+            alpha=1e-5,
+            learning_rate_init=1e-3,
+            random_state=0,
+        )
         held_out = slice(n_samples - chunk, n_samples)
         # the targets lie in [0, 30]: centre and scale them with constants known up front
         center, scale = 14.0, 5.0

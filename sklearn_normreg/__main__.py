@@ -74,25 +74,84 @@ def build_parser():
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     data = parser.add_argument_group("data")
-    data.add_argument("--data", type=Path, metavar="FILE.csv", help="run on your own CSV (header row, numeric columns) instead of the embedded data")
+    data.add_argument(
+        "--data",
+        type=Path,
+        metavar="FILE.csv",
+        help="run on your own CSV (header row, numeric columns) instead of the embedded data",
+    )
     data.add_argument("--target", metavar="COLUMN", help="target column of --data")
-    data.add_argument("--n-samples", type=_positive_int, default=400, help="size of the embedded data set (default: %(default)s)")
-    data.add_argument("--test-size", type=_fraction, default=0.3, help="fraction held out for testing (default: %(default)s)")
+    data.add_argument(
+        "--n-samples",
+        type=_positive_int,
+        default=400,
+        help="size of the embedded data set (default: %(default)s)",
+    )
+    data.add_argument(
+        "--test-size",
+        type=_fraction,
+        default=0.3,
+        help="fraction held out for testing (default: %(default)s)",
+    )
     model = parser.add_argument_group("model")
-    model.add_argument("--hidden", type=_layer_sizes, default=(100, 104, 200), metavar="N,N,...", help="hidden layer sizes (default: 100,104,200)")
-    model.add_argument("--max-iter", type=_positive_int, default=500, help="training epochs per case (default: %(default)s)")
-    model.add_argument("--alpha-l1", type=_non_negative, default=3e-4, help="alpha of the L1 penalty cases (default: %(default)s)")
-    model.add_argument("--alpha-l2", type=_non_negative, default=1e-3, help="alpha of the L2 penalty cases (default: %(default)s)")
-    model.add_argument("--huber-delta", type=_positive_float, default=0.1, help="huber_delta of the Huber case, in units of the standardised target (default: %(default)s)")
-    model.add_argument("--random-state", type=int, default=0, help="seed of the data split and of the shared initial weights (default: %(default)s)")
-    model.add_argument("--quick", action="store_true", help="a small, fast run (smaller network and data, fewer epochs) for smoke tests")
+    model.add_argument(
+        "--hidden",
+        type=_layer_sizes,
+        default=(100, 104, 200),
+        metavar="N,N,...",
+        help="hidden layer sizes (default: 100,104,200)",
+    )
+    model.add_argument(
+        "--max-iter", type=_positive_int, default=500, help="training epochs per case (default: %(default)s)"
+    )
+    model.add_argument(
+        "--alpha-l1",
+        type=_non_negative,
+        default=3e-4,
+        help="alpha of the L1 penalty cases (default: %(default)s)",
+    )
+    model.add_argument(
+        "--alpha-l2",
+        type=_non_negative,
+        default=1e-3,
+        help="alpha of the L2 penalty cases (default: %(default)s)",
+    )
+    model.add_argument(
+        "--huber-delta",
+        type=_positive_float,
+        default=0.1,
+        help="huber_delta of the Huber case, in units of the standardised target (default: %(default)s)",
+    )
+    model.add_argument(
+        "--random-state",
+        type=int,
+        default=0,
+        help="seed of the data split and of the shared initial weights (default: %(default)s)",
+    )
+    model.add_argument(
+        "--quick",
+        action="store_true",
+        help="a small, fast run (smaller network and data, fewer epochs) for smoke tests",
+    )
     output = parser.add_argument_group("output")
-    output.add_argument("--figure", type=Path, default=Path("normreg_study.png"), metavar="PATH", help="where to save the figure (default: %(default)s)")
+    output.add_argument(
+        "--figure",
+        type=Path,
+        default=Path("normreg_study.png"),
+        metavar="PATH",
+        help="where to save the figure (default: %(default)s)",
+    )
     output.add_argument("--no-figure", action="store_true", help="do not draw the figure")
     output.add_argument("--json", type=Path, metavar="PATH", help="also write the table and findings as JSON")
     grid = parser.add_argument_group("grid search")
-    grid.add_argument("--grid", action="store_true", help="also run GridSearchCV over loss x penalty x alpha in a Pipeline with a scaler")
-    grid.add_argument("--n-jobs", type=int, default=None, help="parallel jobs of the grid search (default: 1)")
+    grid.add_argument(
+        "--grid",
+        action="store_true",
+        help="also run GridSearchCV over loss x penalty x alpha in a Pipeline with a scaler",
+    )
+    grid.add_argument(
+        "--n-jobs", type=int, default=None, help="parallel jobs of the grid search (default: 1)"
+    )
     return parser
 
 
@@ -146,7 +205,9 @@ def read_csv(path, target):
     values = np.empty((len(rows) - 1, len(header)))
     for line_number, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
-            raise DataError(f"line {line_number} of {path} has {len(row)} fields, the header has {len(header)}.")
+            raise DataError(
+                f"line {line_number} of {path} has {len(row)} fields, the header has {len(header)}."
+            )
         for j, cell in enumerate(row):
             try:
                 values[line_number - 2, j] = float(cell)
@@ -155,7 +216,10 @@ def read_csv(path, target):
                     f"column {header[j]!r} is not numeric: {cell!r} on line {line_number} of {path}."
                 ) from None
             if not math.isfinite(values[line_number - 2, j]):
-                raise DataError(f"column {header[j]!r} has {cell.strip() or 'an empty cell'!r} on line {line_number} of {path}; remove or fill it.")
+                raise DataError(
+                    f"column {header[j]!r} has {cell.strip() or 'an empty cell'!r} on line {line_number} "
+                    f"of {path}; remove or fill it."
+                )
     if values.shape[0] < 4:
         raise DataError(f"{path} has {values.shape[0]} data rows; the study needs at least 4.")
     features = [name for name in header if name != target]
@@ -216,8 +280,10 @@ def run_study(X_train, y_train, X_test, y_test, y_test_clean, settings, progress
         }
         rows.append(row)
         if progress is not None:
-            progress(f"[{number}/{len(CASES)}] {row['case']}: clean test MAE {row['clean test MAE']:.3f}, "
-                     f"sum |W| {row['sum |W|']:.1f}, {seconds:.1f} s")
+            progress(
+                f"[{number}/{len(CASES)}] {row['case']}: clean test MAE {row['clean test MAE']:.3f}, "
+                f"sum |W| {row['sum |W|']:.1f}, {seconds:.1f} s"
+            )
         row["_model"] = model
     return rows
 
@@ -238,18 +304,25 @@ def findings(rows):
         (label, by_case[key]["clean test MAE"] < squared)
         for label, key in (("absolute", ("absolute_error", "None")), ("huber", ("huber", "l2")))
     ]
-    l1_sparsity = [f"case {row['case'].split()[0]} {row['zero weights']:.0%}" for row in rows if row["penalty"] == "l1"]
+    l1_sparsity = [
+        f"case {row['case'].split()[0]} {row['zero weights']:.0%}" for row in rows if row["penalty"] == "l1"
+    ]
     seed_smallest = "L1 loss + L2 reg"
     return [
         f"Regularised cases have a smaller sum |W| than the same loss without penalty: "
         f"{_yes_no(smaller == len(comparisons))} ({smaller} of {len(comparisons)}).",
         f"L1 loss + L2 regularisation has the smallest sum |W| (the seed's finding): "
-        f"{_yes_no(smallest['case'].endswith(seed_smallest))} (smallest: case {smallest['case']}, {smallest['sum |W|']:.1f}).",
+        f"{_yes_no(smallest['case'].endswith(seed_smallest))} "
+        f"(smallest: case {smallest['case']}, {smallest['sum |W|']:.1f}).",
         f"A regularised network is the most robust to the noise (lowest clean test MAE): "
-        f"{_yes_no(most_robust['penalty'] != 'None')} (best: case {most_robust['case']}, {most_robust['clean test MAE']:.3f}).",
+        f"{_yes_no(most_robust['penalty'] != 'None')} "
+        f"(best: case {most_robust['case']}, {most_robust['clean test MAE']:.3f}).",
         "Robust losses beat the squared loss on clean test MAE with outliers in the training data: "
-        + ", ".join(f"{label} {_yes_no(better)}" for label, better in robust) + ".",
-        "Proximal L1 gives exact zeros (the seed's subgradient L1 cannot): " + ", ".join(l1_sparsity) + " of the weights are exactly 0.",
+        + ", ".join(f"{label} {_yes_no(better)}" for label, better in robust)
+        + ".",
+        "Proximal L1 gives exact zeros (the seed's subgradient L1 cannot): "
+        + ", ".join(l1_sparsity)
+        + " of the weights are exactly 0.",
     ]
 
 
@@ -262,7 +335,10 @@ def format_table(rows):
     widths = [max(len(name), *(len(line[i]) for line in cells)) for i, (name, _) in enumerate(COLUMNS)]
     lines = ["  ".join(name.ljust(w) for (name, _), w in zip(COLUMNS, widths))]
     lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(cell.ljust(w) if i < 3 else cell.rjust(w) for i, (cell, w) in enumerate(zip(line, widths))) for line in cells]
+    lines += [
+        "  ".join(cell.ljust(w) if i < 3 else cell.rjust(w) for i, (cell, w) in enumerate(zip(line, widths)))
+        for line in cells
+    ]
     return "\n".join(lines)
 
 
@@ -394,7 +470,12 @@ def main(argv=None, out=None):
         file=out,
     )
     rows = run_study(
-        X_train, y_train, X_test, y_test, y_test_clean, settings,
+        X_train,
+        y_train,
+        X_test,
+        y_test,
+        y_test_clean,
+        settings,
         progress=lambda line: print(line, file=sys.stderr, flush=True),
     )
     print("\n" + format_table(rows), file=out)

@@ -36,11 +36,7 @@ class BaseLoss:
 
     def _residual(self, y_true, raw_prediction):
         raw_prediction = np.asarray(raw_prediction)
-        dtype = (
-            raw_prediction.dtype
-            if np.issubdtype(raw_prediction.dtype, np.floating)
-            else np.float64
-        )
+        dtype = raw_prediction.dtype if np.issubdtype(raw_prediction.dtype, np.floating) else np.float64
         return np.subtract(raw_prediction, y_true, dtype=dtype)
 
     def loss(self, y_true, raw_prediction):
@@ -173,6 +169,7 @@ LOSSES = {
 }
 """Registry from loss name to loss class."""
 
+
 class HalfBinomialLoss:
     """Binary log-loss ``log(1 + exp(z)) - y z`` of labels ``y`` in {0, 1}.
 
@@ -194,8 +191,11 @@ class HalfBinomialLoss:
     def sample_loss_gradient(self, y_true, raw_prediction):
         z = raw_prediction[:, 0]
         signs = np.where(y_true == 1, 1, -1).astype(z.dtype)
+        margin = signs * z
         # -log_expit(y z) = log(1 + exp(-y z)) without overflow; d/dz = -y expit(-y z)
-        return -log_expit(signs * z), (-signs * expit(-signs * z))[:, None]
+        gradient = expit(np.negative(margin))
+        gradient *= -signs
+        return np.negative(log_expit(margin), out=margin), gradient[:, None]
 
     def sample_hessian(self, y_true, raw_prediction):
         p = expit(raw_prediction)

@@ -97,7 +97,8 @@ class BasePenalty:
         --------
         >>> import numpy as np
         >>> from sklearn_normreg._penalty import get_penalty
-        >>> get_penalty("l1", alpha=1.0).subdiff_distance(np.array([0.0, 0.0, 2.0]), np.array([0.5, 3.0, -1.0]))
+        >>> w, grad = np.array([0.0, 0.0, 2.0]), np.array([0.5, 3.0, -1.0])
+        >>> get_penalty("l1", alpha=1.0).subdiff_distance(w, grad)
         array([0., 2., 0.])
         """
         g = grad + self.smooth_part.gradient(w)
@@ -293,8 +294,6 @@ def get_penalty(name, **params):
     """
     key = None if name == "none" else name
     if key not in PENALTIES:
-        raise ValueError(
-            f"Unknown penalty {name!r}; expected one of None, 'l1', 'l2', 'elasticnet'."
-        )
+        raise ValueError(f"Unknown penalty {name!r}; expected one of None, 'l1', 'l2', 'elasticnet'.")
     cls = PENALTIES[key]
     return cls(**{k: params[k] for k in cls.parameters if k in params})

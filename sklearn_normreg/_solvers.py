@@ -22,20 +22,38 @@ from threadpoolctl import ThreadpoolController
 from ._working_set import MAX_NEWTON_SIZE, prox_newton
 
 __all__ = [
-    "AdamOptimizer", "SGDOptimizer", "fista", "gradient_move", "kkt_violation", "lbfgs", "proximal_step",
-    "single_threaded_blas", "solve",
+    "AdamOptimizer",
+    "SGDOptimizer",
+    "fista",
+    "gradient_move",
+    "kkt_violation",
+    "lbfgs",
+    "proximal_step",
+    "single_threaded_blas",
+    "solve",
 ]
 
 # L-BFGS-B may stop early (line-search failure, ftol) short of the KKT target;
 # it is restarted from where it stopped at most this many times.
 _LBFGS_RESTARTS = 5
+# L-BFGS-B's relative-decrease stop: tiny, so that its projected-gradient test decides.
+_DEFAULT_FTOL = 64 * np.finfo(float).eps
 # FISTA's Lipschitz estimate doubles at most this many times per iteration
 # (2^60 times the previous estimate: beyond it the step is below rounding).
 _MAX_BACKTRACKS = 60
 
 
 def lbfgs(
-    value_and_grad, x0, penalty, penalized, *, max_iter, tol, max_fun=15000, ftol=64 * np.finfo(float).eps, callback=None
+    value_and_grad,
+    x0,
+    penalty,
+    penalized,
+    *,
+    max_iter,
+    tol,
+    max_fun=15000,
+    ftol=_DEFAULT_FTOL,
+    callback=None,
 ):
     """Minimise ``value_and_grad(x)[0] + penalty.value(x[penalized])`` with L-BFGS-B.
 
@@ -192,9 +210,7 @@ class AdamOptimizer:
         np.multiply(grad, grad, out=scratch)
         scratch *= 1 - self.beta_2
         v += scratch
-        learning_rate = (
-            self.learning_rate_init * np.sqrt(1 - self.beta_2**self.t) / (1 - self.beta_1**self.t)
-        )
+        learning_rate = self.learning_rate_init * np.sqrt(1 - self.beta_2**self.t) / (1 - self.beta_1**self.t)
         np.sqrt(v, out=step)
         step += self.epsilon
         np.divide(learning_rate, step, out=step)
@@ -438,16 +454,38 @@ def solve(objective, penalty, theta0, *, solver="auto", tol=1e-8, max_iter=1000,
     # overflow shows as inf / NaN, which the solvers check and turn into a clear ValueError
     with np.errstate(over="ignore", invalid="ignore"):
         theta, n_iter, violation = _run_policy(
-            objective, penalty, np.asarray(theta0, dtype=np.float64), solver, value_and_grad, penalized,
-            target, free_scale, can_newton, max_iter, verbose,
+            objective,
+            penalty,
+            np.asarray(theta0, dtype=np.float64),
+            solver,
+            value_and_grad,
+            penalized,
+            target,
+            free_scale,
+            can_newton,
+            max_iter,
+            verbose,
         )
     if not np.all(np.isfinite(theta)):
-        raise ValueError("Solver produced non-finite parameter weights; scale the data (e.g. StandardScaler).")
+        raise ValueError(
+            "Solver produced non-finite parameter weights; scale the data (e.g. StandardScaler)."
+        )
     return theta, n_iter, violation / scale, solver
 
 
-def _run_policy(objective, penalty, theta, solver, value_and_grad, penalized, target, free_scale, can_newton,
-                max_iter, verbose):
+def _run_policy(
+    objective,
+    penalty,
+    theta,
+    solver,
+    value_and_grad,
+    penalized,
+    target,
+    free_scale,
+    can_newton,
+    max_iter,
+    verbose,
+):
     """The chosen solver, then a polish from its point when it stalls short of the target."""
     if solver == "newton":
         theta, n_iter, violation = prox_newton(
@@ -459,19 +497,36 @@ def _run_policy(objective, penalty, theta, solver, value_and_grad, penalized, ta
         )
     else:
         theta, n_iter, violation = fista(
-            value_and_grad, theta, penalty, penalized, max_iter=max_iter, tol=target, free_scale=free_scale,
+            value_and_grad,
+            theta,
+            penalty,
+            penalized,
+            max_iter=max_iter,
+            tol=target,
+            free_scale=free_scale,
             verbose=verbose,
         )
     if violation > target and n_iter < max_iter:
         if can_newton and objective.size <= MAX_NEWTON_SIZE and solver != "newton":
             polished, more, polished_violation = prox_newton(
-                objective, penalty, theta, tol=target, max_iter=max_iter - n_iter, free_scale=free_scale,
+                objective,
+                penalty,
+                theta,
+                tol=target,
+                max_iter=max_iter - n_iter,
+                free_scale=free_scale,
                 verbose=verbose,
             )
         else:
             polished, more, polished_violation = fista(
-                value_and_grad, theta, penalty, penalized, max_iter=max_iter - n_iter, tol=target,
-                free_scale=free_scale, verbose=verbose,
+                value_and_grad,
+                theta,
+                penalty,
+                penalized,
+                max_iter=max_iter - n_iter,
+                tol=target,
+                free_scale=free_scale,
+                verbose=verbose,
             )
         n_iter += more
         if polished_violation < violation:
@@ -487,7 +542,9 @@ def _kkt_scales(objective):
     of the absolute raw-prediction gradients there (their gradient's size if
     no terms cancelled), so that neither depends on the scale of X.
     """
-    raw_grad = objective.value_and_raw_grad(objective.raw_prediction(np.zeros(objective.size, objective.X.dtype)))[1]
+    raw_grad = objective.value_and_raw_grad(
+        objective.raw_prediction(np.zeros(objective.size, objective.X.dtype))
+    )[1]
     grad = objective.grad_from_raw_grad(raw_grad)[: objective.n_weights]
     if not (np.all(np.isfinite(grad)) and np.all(np.isfinite(raw_grad))):
         raise ValueError("The gradient at zero is not finite (overflow): scale X (e.g. StandardScaler).")

@@ -31,7 +31,7 @@ _MIN_WORKING_SET = 10
 # working-set violation it starts from (an inexact Newton step, as skglm).
 _INNER_SHARE = 0.3
 _MAX_CD_EPOCHS = 100
-_ACTIVE_SWEEPS = 10
+_ACTIVE_SWEEPS = 3
 # Largest support solved exactly by one linear system (its cost grows as the cube).
 _MAX_ACTIVE_SOLVE = 1500
 _MAX_BACKTRACKS = 40
@@ -182,7 +182,9 @@ def _coordinate_descent(H, grad, z, penalized, l1, l2, tol, free_scale):
                     u = float(grad[j]) + float(Hd[j]) - h * (vj - zj)
                     if pen[j]:
                         target = h * zj - u
-                        new = (target - l1 if target > l1 else target + l1 if target < -l1 else 0.0) / (h + l2)
+                        new = (target - l1 if target > l1 else target + l1 if target < -l1 else 0.0) / (
+                            h + l2
+                        )
                     else:
                         new = zj - u / h
                     delta = new - vj
@@ -317,7 +319,9 @@ def prox_newton(objective, penalty, theta0, *, tol, max_iter, free_scale=1.0, ve
         grad = objective.grad_from_raw_grad(raw_grad)
         _check_finite(grad, "the gradient")
         feature_violation = penalty.subdiff_distance(W, grad[: K * p].reshape(K, p)).max(axis=0)
-        violation = max(feature_violation.max(initial=0.0), free_scale * np.abs(grad[K * p :]).max(initial=0.0))
+        violation = max(
+            feature_violation.max(initial=0.0), free_scale * np.abs(grad[K * p :]).max(initial=0.0)
+        )
         if verbose:
             print(f"prox-newton: {n_iter} Newton steps, working set {ws_size}, KKT violation {violation:.3e}")
         # a stall without a single step means this working set cannot progress

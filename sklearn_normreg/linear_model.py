@@ -231,16 +231,24 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, BaseEsti
         # parallelise outside.
         with single_threaded_blas():
             theta, n_iter, violation, solver = solve(
-                objective, penalty, theta0, solver=self.solver, tol=self.tol, max_iter=self.max_iter,
+                objective,
+                penalty,
+                theta0,
+                solver=self.solver,
+                tol=self.tol,
+                max_iter=self.max_iter,
                 verbose=self.verbose,
             )
-        tol = max(self.tol, np.sqrt(np.finfo(np.float32).eps)) if objective.X.dtype == np.float32 else self.tol
+        tol = (
+            max(self.tol, np.sqrt(np.finfo(np.float32).eps)) if objective.X.dtype == np.float32 else self.tol
+        )
         if violation > tol:
             warnings.warn(
                 f"{solver} failed to converge: it did not reach tol={tol:g} (relative KKT violation "
                 f"{violation:.2e}) in {n_iter} iterations; increase max_iter, scale the data, or add a "
                 "penalty (without one, separable data have no finite optimum).",
                 ConvergenceWarning,
+                stacklevel=2,
             )
         if alpha * (self.penalty is not None) == 0 and _separates(objective, theta):
             warnings.warn(
@@ -248,6 +256,7 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, BaseEsti
                 "infinity, so the coefficients returned (finite, where the gradient fell below tol) "
                 "have an arbitrary scale. Add a penalty for a meaningful fit.",
                 ConvergenceWarning,
+                stacklevel=2,
             )
         return theta, n_iter, violation
 
@@ -316,7 +325,9 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, BaseEsti
         if first_call or not hasattr(self, "_step0"):  # (after fit, partial_fit continues from it)
             # the log-loss's curvature is at most 1/4 (binary) or 1/2 (softmax) times
             # |x|^2; a minibatch mean sees the mean of it (SAG's step uses the same idea)
-            curvature = (0.25 if n_classes == 2 else 0.5) * (row_norms(X, squared=True).mean() + self.fit_intercept)
+            curvature = (0.25 if n_classes == 2 else 0.5) * (
+                row_norms(X, squared=True).mean() + self.fit_intercept
+            )
             self._step0 = 1.0 / (curvature + self.alpha)
             self._n_partial_fits = 0
         objective = _logistic_objective(X, encoded, sample_weight, n_classes, self.fit_intercept)
@@ -329,11 +340,15 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, BaseEsti
             rows = order[batch]
             if not sample_weight[rows].sum() > 0:
                 continue
-            chunk = _logistic_objective(X[rows], encoded[rows], sample_weight[rows], n_classes, self.fit_intercept)
+            chunk = _logistic_objective(
+                X[rows], encoded[rows], sample_weight[rows], n_classes, self.fit_intercept
+            )
             grad = chunk.value_and_grad(theta.astype(X.dtype))[1].astype(np.float64)
             proximal_step(theta, grad, penalty, penalized, move)
         self._n_partial_fits += 1
-        violation = kkt_violation(theta, objective.value_and_grad(theta.astype(X.dtype))[1], penalty, penalized)
+        violation = kkt_violation(
+            theta, objective.value_and_grad(theta.astype(X.dtype))[1], penalty, penalized
+        )
         self._set_solution(objective, theta, self._n_partial_fits, violation, self.alpha)
         return self
 
@@ -491,10 +506,13 @@ class NormRegLogisticRegressionCV(NormRegLogisticRegression):
         self.alphas_ = self._alpha_grid(X, y, sample_weight)
         cv = check_cv(self.cv, y, classifier=True)
         folds = list(cv.split(X, y))
-        base = NormRegLogisticRegression(**{k: v for k, v in self.get_params().items() if k in NormRegLogisticRegression().get_params()})
+        base = NormRegLogisticRegression(
+            **{k: v for k, v in self.get_params().items() if k in NormRegLogisticRegression().get_params()}
+        )
         scorer = check_scoring(base, scoring=self.scoring)
         paths = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_path)(base, X, y, sample_weight, train, test, self.alphas_, scorer) for train, test in folds
+            delayed(_fit_path)(base, X, y, sample_weight, train, test, self.alphas_, scorer)
+            for train, test in folds
         )
         self.scores_ = np.array([scores for scores, _ in paths])
         self.coefs_paths_ = np.array([coefs for _, coefs in paths])
@@ -507,7 +525,9 @@ class NormRegLogisticRegressionCV(NormRegLogisticRegression):
             final.fit(X[folds[0][0]], y[folds[0][0]], sample_weight=sample_weight[folds[0][0]])
             mean = self.coefs_paths_[:, best].mean(axis=0)
             final.coef_ = mean[:, : X.shape[1]].astype(X.dtype)
-            final.intercept_ = (mean[:, X.shape[1]] if self.fit_intercept else np.zeros(len(mean))).astype(X.dtype)
+            final.intercept_ = (mean[:, X.shape[1]] if self.fit_intercept else np.zeros(len(mean))).astype(
+                X.dtype
+            )
         for name in ("classes_", "coef_", "intercept_", "n_iter_", "objective_", "kkt_violation_"):
             setattr(self, name, getattr(final, name))
         return self
@@ -529,7 +549,9 @@ class NormRegLogisticRegressionCV(NormRegLogisticRegression):
         gradient = objective.value_and_grad(theta)[1][: objective.n_weights]
         # a penalty without an L1 part never zeroes everything: its grid starts at the L1 penalty's alpha_max
         sparse_penalty = self.penalty if self.penalty == "elasticnet" else "l1"
-        alpha_max = get_penalty(sparse_penalty, alpha=1.0, l1_ratio=max(self.l1_ratio, 1e-3)).alpha_max(gradient)
+        alpha_max = get_penalty(sparse_penalty, alpha=1.0, l1_ratio=max(self.l1_ratio, 1e-3)).alpha_max(
+            gradient
+        )
         return np.geomspace(alpha_max, alpha_max * 1e-4, self.alphas)
 
 
@@ -569,5 +591,9 @@ def _fit_path(base, X, y, sample_weight, train, test, alphas, scorer):
             # warm start: the previous alpha's support seeds the working set
             model.set_params(alpha=alpha).fit(X_train, y[train], sample_weight=sample_weight[train])
             scores.append(scorer(model, X[test], y[test]))
-            coefs.append(np.column_stack([model.coef_, model.intercept_]) if model.fit_intercept else model.coef_.copy())
+            coefs.append(
+                np.column_stack([model.coef_, model.intercept_])
+                if model.fit_intercept
+                else model.coef_.copy()
+            )
     return np.array(scores), np.array(coefs)

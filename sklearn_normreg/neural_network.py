@@ -25,7 +25,9 @@ _STOCHASTIC_SOLVERS = ("sgd", "adam")
 
 def _is_stochastic(estimator):
     if estimator.solver not in _STOCHASTIC_SOLVERS:
-        raise AttributeError(f"partial_fit is only available for stochastic optimizers. {estimator.solver} is not stochastic.")
+        raise AttributeError(
+            f"partial_fit is only available for stochastic optimizers. {estimator.solver} is not stochastic."
+        )
     return True
 
 
@@ -334,7 +336,9 @@ class NormRegMLPRegressor(RegressorMixin, BaseEstimator):
         self._random_state = check_random_state(self.random_state)
         state = self._initial_state(layout, X.dtype) if first_pass else self._current_state()
         theta = layout.pack(state["coefs_"], state["intercepts_"], X.dtype)
-        objective = MLPObjective(layout, ACTIVATIONS[self.activation], get_loss(self.loss, huber_delta=self.huber_delta))
+        objective = MLPObjective(
+            layout, ACTIVATIONS[self.activation], get_loss(self.loss, huber_delta=self.huber_delta)
+        )
         penalty = get_penalty(self.penalty, alpha=self.alpha, l1_ratio=self.l1_ratio)
         if self.solver == "lbfgs":
             theta = self._fit_lbfgs(objective, penalty, theta, X, Y, sample_weight, state)
@@ -365,7 +369,9 @@ class NormRegMLPRegressor(RegressorMixin, BaseEstimator):
         coefs, intercepts = [], []
         for fan_in, fan_out in layout.shapes:
             bound = np.sqrt(factor / (fan_in + fan_out))
-            coefs.append(self._random_state.uniform(-bound, bound, (fan_in, fan_out)).astype(dtype, copy=False))
+            coefs.append(
+                self._random_state.uniform(-bound, bound, (fan_in, fan_out)).astype(dtype, copy=False)
+            )
             intercepts.append(self._random_state.uniform(-bound, bound, fan_out).astype(dtype, copy=False))
         state = {"coefs_": coefs, "intercepts_": intercepts, "n_iter_": 0, "t_": 0, "_optimizer": None}
         return {**state, **self._new_stochastic_bookkeeping()}
@@ -380,8 +386,18 @@ class NormRegMLPRegressor(RegressorMixin, BaseEstimator):
 
     def _current_state(self):
         """The fitted state to continue from, copied where a fit appends to it."""
-        names = ["coefs_", "intercepts_", "n_iter_", "t_", "_optimizer", "loss_curve_",
-                 "_no_improvement_count", "validation_scores_", "best_validation_score_", "best_loss_"]
+        names = [
+            "coefs_",
+            "intercepts_",
+            "n_iter_",
+            "t_",
+            "_optimizer",
+            "loss_curve_",
+            "_no_improvement_count",
+            "validation_scores_",
+            "best_validation_score_",
+            "best_loss_",
+        ]
         state = {name: getattr(self, name) for name in names if hasattr(self, name)}
         if "loss_curve_" not in state:  # the last fit used lbfgs
             state.update(self._new_stochastic_bookkeeping())
@@ -401,14 +417,26 @@ class NormRegMLPRegressor(RegressorMixin, BaseEstimator):
         penalized[: objective.layout.n_weights] = True
         # scipy's default ftol, as MLPRegressor: the same stopping rule.
         solution, result = lbfgs(
-            value_and_grad, theta, penalty, penalized, max_iter=self.max_iter, tol=self.tol,
-            max_fun=self.max_fun, ftol=2.220446049250313e-09,
+            value_and_grad,
+            theta,
+            penalty,
+            penalized,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            max_fun=self.max_fun,
+            ftol=2.220446049250313e-09,
         )
         if not np.isfinite(result.fun):
-            raise ValueError("lbfgs diverged: the objective became non-finite. Scale the inputs (e.g. StandardScaler).")
+            raise ValueError(
+                "lbfgs diverged: the objective became non-finite. Scale the inputs (e.g. StandardScaler)."
+            )
         if result.status != 0:
-            warnings.warn(f"lbfgs failed to converge after {result.nit} iterations: {result.message}. "
-                          "Increase max_iter or scale the data.", ConvergenceWarning)
+            warnings.warn(
+                f"lbfgs failed to converge after {result.nit} iterations: {result.message}. "
+                "Increase max_iter or scale the data.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
         state.update(n_iter_=int(result.nit), loss_=float(result.fun))
         return solution.astype(dtype)
 
@@ -419,9 +447,13 @@ class NormRegMLPRegressor(RegressorMixin, BaseEstimator):
         optimizer = state["_optimizer"]
         if self.early_stopping:
             split = [X, Y] + ([sample_weight] if sample_weight is not None else [])
-            parts = train_test_split(*split, random_state=self._random_state, test_size=self.validation_fraction)
+            parts = train_test_split(
+                *split, random_state=self._random_state, test_size=self.validation_fraction
+            )
             X, X_val, Y, Y_val = parts[:4]
-            sample_weight, sample_weight_val = (parts[4], parts[5]) if sample_weight is not None else (None, None)
+            sample_weight, sample_weight_val = (
+                (parts[4], parts[5]) if sample_weight is not None else (None, None)
+            )
             if X_val.shape[0] < 2:
                 raise ValueError(
                     "The validation set is too small for early stopping: "
@@ -433,7 +465,9 @@ class NormRegMLPRegressor(RegressorMixin, BaseEstimator):
             batch_size = min(200, n_samples)
         else:
             if self.batch_size > n_samples:
-                warnings.warn("Got `batch_size` larger than the sample size. It is going to be clipped.")
+                warnings.warn(
+                    "Got `batch_size` larger than the sample size. It is going to be clipped.", stacklevel=2
+                )
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
         total_weight = n_samples if sample_weight is None else float(sample_weight.sum())
         grad = np.empty_like(theta)
@@ -448,7 +482,9 @@ class NormRegMLPRegressor(RegressorMixin, BaseEstimator):
                 idx = sample_idx[batch] if self.shuffle else batch
                 weight_batch = None if sample_weight is None else sample_weight[idx]
                 value, _ = objective.value_and_grad(theta, X[idx], Y[idx], weight_batch, grad=grad)
-                accumulated += value * (batch.stop - batch.start if weight_batch is None else float(weight_batch.sum()))
+                accumulated += value * (
+                    batch.stop - batch.start if weight_batch is None else float(weight_batch.sum())
+                )
                 proximal_step(theta, grad, penalty, weight_slice, optimizer.step)
             loss = accumulated / total_weight + penalty.value(weights)
             if not (np.isfinite(loss) and np.isfinite(theta).all()):
@@ -479,7 +515,10 @@ class NormRegMLPRegressor(RegressorMixin, BaseEstimator):
             optimizer.iteration_ends(state["t_"])
             if state["_no_improvement_count"] > self.n_iter_no_change:
                 what = "Validation score" if self.early_stopping else "Training loss"
-                message = f"{what} did not improve more than tol={self.tol:f} for {self.n_iter_no_change} consecutive epochs."
+                message = (
+                    f"{what} did not improve more than tol={self.tol:f} for {self.n_iter_no_change} "
+                    "consecutive epochs."
+                )
                 if optimizer.trigger_stopping(message, self.verbose):
                     break
                 state["_no_improvement_count"] = 0
@@ -490,14 +529,24 @@ class NormRegMLPRegressor(RegressorMixin, BaseEstimator):
                     f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
                     "optimization hasn't converged yet.",
                     ConvergenceWarning,
+                    stacklevel=2,
                 )
         return best_theta if self.early_stopping else theta
 
     def _make_optimizer(self, theta):
         if self.solver == "sgd":
-            return SGDOptimizer(theta.size, theta.dtype, self.learning_rate_init, self.learning_rate,
-                                self.momentum, self.nesterovs_momentum, self.power_t)
-        return AdamOptimizer(theta.size, theta.dtype, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon)
+            return SGDOptimizer(
+                theta.size,
+                theta.dtype,
+                self.learning_rate_init,
+                self.learning_rate,
+                self.momentum,
+                self.nesterovs_momentum,
+                self.power_t,
+            )
+        return AdamOptimizer(
+            theta.size, theta.dtype, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon
+        )
 
     # --- prediction ----------------------------------------------------------------
 

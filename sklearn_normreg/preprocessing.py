@@ -184,9 +184,7 @@ def _normalize(X, out, norm, epsilon, input_name="X"):
     if np.isinf(raw).any() or (small and np.any((raw > 0) & (raw < small))):
         values = X.data if sp.issparse(X) else X
         if np.isinf(values).any():
-            raise ValueError(
-                f"Input {input_name} contains infinity or a value too large for {X.dtype!r}."
-            )
+            raise ValueError(f"Input {input_name} contains infinity or a value too large for {X.dtype!r}.")
         for _, rows, out_slice in blocks:
             _normalize_values_rescaled(rows, out[out_slice], norm, floor)
         return out

@@ -1,15 +1,11 @@
 """Typical scikit-learn code with our estimators swapped in, asserting results."""
 
-import pytest
-
-# short trainings on purpose: their convergence warnings are noise here
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
 import inspect
 import pickle
 
 import joblib
 import numpy as np
+import pytest
 import sklearn
 from scipy.stats import loguniform
 from sklearn.base import clone
@@ -17,7 +13,6 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer, TransformedTargetRegressor
 from sklearn.datasets import make_classification, make_friedman1
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import (
     GridSearchCV,
     HalvingGridSearchCV,
@@ -32,6 +27,9 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_normreg import L2Normalizer, NormRegLogisticRegression, NormRegMLPRegressor
+
+# short trainings on purpose: their convergence warnings are noise here
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
 @pytest.fixture(scope="module")
@@ -73,8 +71,14 @@ def test_grid_search_over_loss_penalty_alpha_for_the_mlp(regression):
 
 def test_grid_search_over_penalty_alpha_l1_ratio_for_the_logistic(classification):
     X, y = classification
-    grid = {"clf__penalty": ["l1", "l2", "elasticnet"], "clf__alpha": [1e-3, 10.0], "clf__l1_ratio": [0.2, 0.8]}
-    search = GridSearchCV(Pipeline([("scale", StandardScaler()), ("clf", NormRegLogisticRegression())]), grid, cv=3)
+    grid = {
+        "clf__penalty": ["l1", "l2", "elasticnet"],
+        "clf__alpha": [1e-3, 10.0],
+        "clf__l1_ratio": [0.2, 0.8],
+    }
+    search = GridSearchCV(
+        Pipeline([("scale", StandardScaler()), ("clf", NormRegLogisticRegression())]), grid, cv=3
+    )
     search.fit(X, y)
     assert not (search.best_params_["clf__penalty"] == "l1" and search.best_params_["clf__alpha"] == 10.0)
     assert search.best_score_ > 0.7
@@ -104,7 +108,10 @@ def test_randomized_search_with_loguniform_alpha(classification):
 def test_halving_grid_search(classification):
     X, y = classification
     search = HalvingGridSearchCV(
-        NormRegLogisticRegression(), {"penalty": ["l1", "l2"], "alpha": [1e-3, 1e-2, 10.0]}, cv=3, random_state=0
+        NormRegLogisticRegression(),
+        {"penalty": ["l1", "l2"], "alpha": [1e-3, 1e-2, 10.0]},
+        cv=3,
+        random_state=0,
     ).fit(X, y)
     assert search.best_params_["alpha"] != 10.0
     assert search.n_iterations_ >= 2
@@ -149,7 +156,9 @@ def test_column_transformer_with_l2_normalizer():
 def test_tuned_threshold_and_calibration(classification):
     X, y = classification
     plain = NormRegLogisticRegression().fit(X, y).score(X, y)
-    tuned = TunedThresholdClassifierCV(NormRegLogisticRegression(), scoring="balanced_accuracy", cv=3).fit(X, y)
+    tuned = TunedThresholdClassifierCV(NormRegLogisticRegression(), scoring="balanced_accuracy", cv=3).fit(
+        X, y
+    )
     assert 0 < tuned.best_threshold_ < 1 and tuned.score(X, y) > plain - 0.05
     calibrated = CalibratedClassifierCV(NormRegLogisticRegression(), cv=3).fit(X, y)
     proba = calibrated.predict_proba(X)
@@ -172,7 +181,9 @@ def test_multioutput_regressor_vs_native_multioutput(regression):
     with penalty k * alpha, at the optimum of this convex problem."""
     X, y = regression
     Y = np.column_stack([y, -0.5 * y + X[:, 0]])
-    native = NormRegMLPRegressor(hidden_layer_sizes=(), solver="lbfgs", alpha=1e-2, max_iter=2000, tol=1e-10).fit(X, Y)
+    native = NormRegMLPRegressor(
+        hidden_layer_sizes=(), solver="lbfgs", alpha=1e-2, max_iter=2000, tol=1e-10
+    ).fit(X, Y)
     separate = MultiOutputRegressor(
         NormRegMLPRegressor(hidden_layer_sizes=(), solver="lbfgs", alpha=2e-2, max_iter=2000, tol=1e-10)
     ).fit(X, Y)
@@ -213,7 +224,11 @@ def test_feature_names_in_and_pandas_output(classification):
     pd = pytest.importorskip("pandas")
     X, y = classification
     frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
-    pipe = make_pipeline(L2Normalizer(), NormRegLogisticRegression()).set_output(transform="pandas").fit(frame, y)
+    pipe = (
+        make_pipeline(L2Normalizer(), NormRegLogisticRegression())
+        .set_output(transform="pandas")
+        .fit(frame, y)
+    )
     assert list(pipe[-1].feature_names_in_) == list(frame.columns)
     assert list(pipe[0].transform(frame).columns) == list(frame.columns)
     with pytest.warns(UserWarning, match="feature names"):
@@ -227,8 +242,13 @@ def test_sample_weight_routed_through_pipeline_and_grid_search(classification):
     X, y = classification
     weights = np.where(y == 1, 10.0, 1.0)
     with sklearn.config_context(enable_metadata_routing=True):
+
         def search():
-            clf = NormRegLogisticRegression().set_fit_request(sample_weight=True).set_score_request(sample_weight=True)
+            clf = (
+                NormRegLogisticRegression()
+                .set_fit_request(sample_weight=True)
+                .set_score_request(sample_weight=True)
+            )
             pipe = Pipeline([("scale", StandardScaler().set_fit_request(sample_weight=False)), ("clf", clf)])
             return GridSearchCV(pipe, {"clf__alpha": [1e-3, 1e-2]}, cv=3)
 

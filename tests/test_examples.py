@@ -17,7 +17,13 @@ def load(name):
 
 
 def test_every_example_is_tested():
-    tested = {"l1_sparsity_logistic", "robust_losses_mlp", "grid_search_loss_penalty", "out_of_core", "dask_grid_search"}
+    tested = {
+        "l1_sparsity_logistic",
+        "robust_losses_mlp",
+        "grid_search_loss_penalty",
+        "out_of_core",
+        "dask_grid_search",
+    }
     assert {path.stem for path in EXAMPLES.glob("*.py")} == tested
 
 

@@ -34,7 +34,9 @@ def reference_objective(coef, intercept, X, y, sample_weight, alpha, penalty):
 def problems():
     out = {}
     for n_classes in (2, 3):
-        X, y = make_classification(n_samples=150, n_features=8, n_informative=5, n_classes=n_classes, random_state=n_classes)
+        X, y = make_classification(
+            n_samples=150, n_features=8, n_informative=5, n_classes=n_classes, random_state=n_classes
+        )
         X = StandardScaler().fit_transform(X)
         X[np.abs(X) < 0.6] = 0  # so that the sparse copy is really sparse
         weights = np.random.default_rng(0).uniform(0.2, 3.0, 150)
@@ -69,7 +71,9 @@ def test_objective_at_least_as_good_as_sklearn(problems, penalty, n_classes, spa
 def test_kkt_conditions_hold(problems, penalty, solver, n_classes):
     X, y, weights = problems[n_classes]
     alpha = 0.03
-    model = NormRegLogisticRegression(penalty=penalty, alpha=alpha, l1_ratio=0.4, solver=solver).fit(X, y, sample_weight=weights)
+    model = NormRegLogisticRegression(penalty=penalty, alpha=alpha, l1_ratio=0.4, solver=solver).fit(
+        X, y, sample_weight=weights
+    )
     W, b = model.coef_, model.intercept_
     Z = X @ W.T + b
     s = weights / weights.sum()
@@ -187,7 +191,9 @@ def test_cv_path_and_choice(problems):
 def test_cv_default_grid_starts_where_l1_zeroes_everything(problems):
     X, y, _ = problems[2]
     model = NormRegLogisticRegressionCV(alphas=4, penalty="l1", cv=3, tol=1e-6).fit(X, y)
-    at = [NormRegLogisticRegression(penalty="l1", alpha=a, tol=1e-6).fit(X, y).coef_ for a in model.alphas_[:2]]
+    at = [
+        NormRegLogisticRegression(penalty="l1", alpha=a, tol=1e-6).fit(X, y).coef_ for a in model.alphas_[:2]
+    ]
     assert np.all(at[0] == 0) and np.any(at[1] != 0)
     np.testing.assert_allclose(model.alphas_[1:] / model.alphas_[:-1], 10 ** (-4 / 3))
 
@@ -223,7 +229,9 @@ def test_bad_targets_and_data(problems):
 
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_partial_fit_approaches_the_batch_optimum(n_classes):
-    X, y = make_classification(n_samples=3000, n_features=20, n_informative=8, n_classes=n_classes, random_state=0)
+    X, y = make_classification(
+        n_samples=3000, n_features=20, n_informative=8, n_classes=n_classes, random_state=0
+    )
     X = StandardScaler().fit_transform(X)
     full = NormRegLogisticRegression(penalty="l1", alpha=1e-2).fit(X, y)
     streamed = NormRegLogisticRegression(penalty="l1", alpha=1e-2, random_state=0)

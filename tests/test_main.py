@@ -31,7 +31,16 @@ def quick_run(tmp_path_factory):
 def test_quick_run_prints_table_and_writes_png_and_json(quick_run):
     code, text, tmp = quick_run
     assert code == 0
-    for header in ["case", "train MAE", "test MAE", "test RMSE", "clean test MAE", "sum |W|", "zero weights", "fit s"]:
+    for header in [
+        "case",
+        "train MAE",
+        "test MAE",
+        "test RMSE",
+        "clean test MAE",
+        "sum |W|",
+        "zero weights",
+        "fit s",
+    ]:
         assert header in text
     png = (tmp / "study.png").read_bytes()
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 10_000
@@ -141,7 +150,9 @@ def test_bad_arguments_exit_with_code_2(args):
 
 
 def test_help_runs_as_a_module():
-    result = subprocess.run([sys.executable, "-m", "sklearn_normreg", "--help"], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "sklearn_normreg", "--help"], capture_output=True, text=True
+    )
     assert result.returncode == 0
     assert "--grid" in result.stdout and "exit codes" in result.stdout
 

@@ -33,7 +33,9 @@ def friedman():
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("n_outputs", [1, 2])
-def test_gradient_matches_central_finite_differences(loss_name, penalty_name, activation, weighted, n_outputs):
+def test_gradient_matches_central_finite_differences(
+    loss_name, penalty_name, activation, weighted, n_outputs
+):
     rng = np.random.default_rng(0)
     layout = MLPLayout([3, 4, 3, n_outputs])
     objective = MLPObjective(layout, ACTIVATIONS[activation], get_loss(loss_name, huber_delta=1.0))
@@ -65,8 +67,22 @@ def test_gradient_matches_central_finite_differences(loss_name, penalty_name, ac
 def test_same_fit_as_sklearn_mlpregressor_with_alpha_times_n(friedman, activation):
     X, y = friedman
     alpha = 0.1
-    ours = NormRegMLPRegressor(solver="lbfgs", alpha=alpha, hidden_layer_sizes=(10,), activation=activation, random_state=0, max_iter=500)
-    theirs = MLPRegressor(solver="lbfgs", alpha=alpha * X.shape[0], hidden_layer_sizes=(10,), activation=activation, random_state=0, max_iter=500)
+    ours = NormRegMLPRegressor(
+        solver="lbfgs",
+        alpha=alpha,
+        hidden_layer_sizes=(10,),
+        activation=activation,
+        random_state=0,
+        max_iter=500,
+    )
+    theirs = MLPRegressor(
+        solver="lbfgs",
+        alpha=alpha * X.shape[0],
+        hidden_layer_sizes=(10,),
+        activation=activation,
+        random_state=0,
+        max_iter=500,
+    )
     ours.fit(X, y)
     theirs.fit(X, y)
     assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-5, atol=1e-8 * np.abs(y).max())
@@ -74,7 +90,9 @@ def test_same_fit_as_sklearn_mlpregressor_with_alpha_times_n(friedman, activatio
 
 def test_same_initial_weights_as_sklearn(friedman):
     X, y = friedman
-    kwargs = dict(hidden_layer_sizes=(5, 4), random_state=3, max_iter=1, solver="sgd", learning_rate_init=1e-12)
+    kwargs = dict(
+        hidden_layer_sizes=(5, 4), random_state=3, max_iter=1, solver="sgd", learning_rate_init=1e-12
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         ours = NormRegMLPRegressor(**kwargs).fit(X, y)
@@ -112,9 +130,21 @@ def test_seed_parity_full_batch_gradient_descent():
             weights[i] = weights[i] - lr * grad_W
             biases[i] = biases[i] - lr * grad_b
     model = NormRegMLPRegressor(
-        hidden_layer_sizes=(100, 104, 200), activation="arctan", solver="sgd", momentum=0.0,
-        batch_size=12, learning_rate="constant", learning_rate_init=lr, max_iter=steps, shuffle=False,
-        loss="squared_error", penalty="l2", alpha=alpha, tol=0.0, n_iter_no_change=np.inf, random_state=0,
+        hidden_layer_sizes=(100, 104, 200),
+        activation="arctan",
+        solver="sgd",
+        momentum=0.0,
+        batch_size=12,
+        learning_rate="constant",
+        learning_rate_init=lr,
+        max_iter=steps,
+        shuffle=False,
+        loss="squared_error",
+        penalty="l2",
+        alpha=alpha,
+        tol=0.0,
+        n_iter_no_change=np.inf,
+        random_state=0,
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -129,7 +159,9 @@ def test_seed_parity_full_batch_gradient_descent():
 def test_l1_gives_exact_zeros_at_almost_no_cost():
     X, y = make_friedman1(n_samples=5000, noise=1.0, random_state=0)
     X_train, X_test, y_train, y_test = train_test_split(X, (y - y.mean()) / y.std(), random_state=0)
-    common = dict(hidden_layer_sizes=(100,), solver="adam", max_iter=200, learning_rate_init=3e-3, random_state=0)
+    common = dict(
+        hidden_layer_sizes=(100,), solver="adam", max_iter=200, learning_rate_init=3e-3, random_state=0
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         dense = NormRegMLPRegressor(penalty=None, **common).fit(X_train, y_train)
@@ -142,7 +174,9 @@ def test_l1_gives_exact_zeros_at_almost_no_cost():
 
 def test_lbfgs_l1_gives_exact_zeros(friedman):
     X, y = friedman
-    model = NormRegMLPRegressor(solver="lbfgs", penalty="l1", alpha=1e-2, hidden_layer_sizes=(10,), random_state=0, max_iter=300)
+    model = NormRegMLPRegressor(
+        solver="lbfgs", penalty="l1", alpha=1e-2, hidden_layer_sizes=(10,), random_state=0, max_iter=300
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)
@@ -155,8 +189,15 @@ def test_robust_losses_beat_squared_loss_with_outliers():
     X_test, _, y_test_clean = make_noisy_wave(300, outlier_fraction=0.1, random_state=1, return_clean=True)
     errors = {}
     for loss in ("squared_error", "absolute_error", "huber"):
-        model = NormRegMLPRegressor(hidden_layer_sizes=(32, 32), activation="tanh", loss=loss, learning_rate_init=3e-3,
-                                    max_iter=300, n_iter_no_change=1000, random_state=0)
+        model = NormRegMLPRegressor(
+            hidden_layer_sizes=(32, 32),
+            activation="tanh",
+            loss=loss,
+            learning_rate_init=3e-3,
+            max_iter=300,
+            n_iter_no_change=1000,
+            random_state=0,
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             model.fit(X, y)
@@ -172,7 +213,9 @@ def test_integer_weights_equal_repeated_rows(friedman):
     X, y = friedman
     X, y = X[:60], y[:60]
     weights = np.random.default_rng(0).integers(0, 3, 60)
-    kwargs = dict(solver="lbfgs", hidden_layer_sizes=(5,), alpha=0.05, random_state=0, max_iter=500, tol=1e-10)
+    kwargs = dict(
+        solver="lbfgs", hidden_layer_sizes=(5,), alpha=0.05, random_state=0, max_iter=500, tol=1e-10
+    )
     weighted = NormRegMLPRegressor(**kwargs).fit(X, y, sample_weight=weights)
     repeated = NormRegMLPRegressor(**kwargs).fit(np.repeat(X, weights, axis=0), np.repeat(y, weights))
     assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-5, atol=1e-6)
@@ -191,15 +234,29 @@ def test_float32_end_to_end(friedman):
 def test_multi_output(friedman):
     X, y = friedman
     Y = np.column_stack([y, -y])
-    model = NormRegMLPRegressor(solver="lbfgs", hidden_layer_sizes=(8,), random_state=0, max_iter=300).fit(X, Y)
+    model = NormRegMLPRegressor(solver="lbfgs", hidden_layer_sizes=(8,), random_state=0, max_iter=300).fit(
+        X, Y
+    )
     assert model.predict(X).shape == (200, 2) and model.n_outputs_ == 2
     assert model.score(X, Y) > 0.8
 
 
 def test_loss_curve_is_the_full_objective_and_objective_is_reported(friedman):
     X, y = friedman
-    model = NormRegMLPRegressor(solver="sgd", batch_size=200, shuffle=False, momentum=0.0, hidden_layer_sizes=(6,),
-                                loss="huber", penalty="l1", alpha=1e-3, max_iter=3, random_state=0, tol=0, n_iter_no_change=99)
+    model = NormRegMLPRegressor(
+        solver="sgd",
+        batch_size=200,
+        shuffle=False,
+        momentum=0.0,
+        hidden_layer_sizes=(6,),
+        loss="huber",
+        penalty="l1",
+        alpha=1e-3,
+        max_iter=3,
+        random_state=0,
+        tol=0,
+        n_iter_no_change=99,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)
@@ -226,7 +283,9 @@ def test_warm_start_and_partial_fit(friedman):
 
 def test_divergence_raises_and_keeps_the_previous_weights(friedman):
     X, y = friedman
-    model = NormRegMLPRegressor(solver="sgd", hidden_layer_sizes=(8,), max_iter=5, random_state=0, warm_start=True)
+    model = NormRegMLPRegressor(
+        solver="sgd", hidden_layer_sizes=(8,), max_iter=5, random_state=0, warm_start=True
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)
@@ -240,7 +299,9 @@ def test_divergence_raises_and_keeps_the_previous_weights(friedman):
 
 def test_early_stopping_monitors_minus_the_chosen_loss(friedman):
     X, y = friedman
-    model = NormRegMLPRegressor(hidden_layer_sizes=(8,), loss="absolute_error", early_stopping=True, random_state=0, max_iter=30)
+    model = NormRegMLPRegressor(
+        hidden_layer_sizes=(8,), loss="absolute_error", early_stopping=True, random_state=0, max_iter=30
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)
@@ -252,15 +313,31 @@ def test_early_stopping_monitors_minus_the_chosen_loss(friedman):
     for fan_in, fan_out in [(10, 8), (8, 1)]:
         rng.uniform(size=(fan_in, fan_out)), rng.uniform(size=fan_out)
     _, X_val, _, y_val = train_test_split(X, y, random_state=rng, test_size=0.1)
-    assert -np.mean(np.abs(model.predict(X_val) - y_val)) == pytest.approx(model.best_validation_score_, rel=1e-10)
+    assert -np.mean(np.abs(model.predict(X_val) - y_val)) == pytest.approx(
+        model.best_validation_score_, rel=1e-10
+    )
     with pytest.raises(ValueError, match="validation set is too small"):
         NormRegMLPRegressor(early_stopping=True).fit(X[:5], y[:5])
 
 
 def test_grid_search_over_loss_penalty_alpha_in_a_pipeline(friedman):
     X, y = friedman
-    pipe = Pipeline([("scale", StandardScaler()), ("mlp", NormRegMLPRegressor(hidden_layer_sizes=(8,), learning_rate_init=1e-2, max_iter=100, random_state=0))])
-    grid = {"mlp__loss": ["squared_error", "absolute_error", "huber"], "mlp__penalty": [None, "l1", "l2", "elasticnet"], "mlp__alpha": [1e-4, 1e-2]}
+    pipe = Pipeline(
+        [
+            ("scale", StandardScaler()),
+            (
+                "mlp",
+                NormRegMLPRegressor(
+                    hidden_layer_sizes=(8,), learning_rate_init=1e-2, max_iter=100, random_state=0
+                ),
+            ),
+        ]
+    )
+    grid = {
+        "mlp__loss": ["squared_error", "absolute_error", "huber"],
+        "mlp__penalty": [None, "l1", "l2", "elasticnet"],
+        "mlp__alpha": [1e-4, 1e-2],
+    }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         search = GridSearchCV(pipe, grid, cv=2).fit(X, y)
@@ -306,8 +383,17 @@ def test_bad_data(friedman):
 @pytest.mark.parametrize("schedule", ["invscaling", "adaptive"])
 def test_sgd_learning_rate_schedules(friedman, schedule, capsys):
     X, y = friedman
-    model = NormRegMLPRegressor(solver="sgd", learning_rate=schedule, learning_rate_init=0.05, hidden_layer_sizes=(8,),
-                                max_iter=60, n_iter_no_change=2, tol=1e-2, random_state=0, verbose=True)
+    model = NormRegMLPRegressor(
+        solver="sgd",
+        learning_rate=schedule,
+        learning_rate_init=0.05,
+        hidden_layer_sizes=(8,),
+        max_iter=60,
+        n_iter_no_change=2,
+        tol=1e-2,
+        random_state=0,
+        verbose=True,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)
@@ -315,5 +401,7 @@ def test_sgd_learning_rate_schedules(friedman, schedule, capsys):
     if schedule == "invscaling":  # scikit-learn's rule: lr_init / (t + 1) ** power_t
         assert rate == pytest.approx(0.05 / (model.t_ + 1) ** 0.5)
     else:  # divided by 5 whenever progress stalls
-        assert rate < 0.05 and np.log(0.05 / rate) / np.log(5) == pytest.approx(round(np.log(0.05 / rate) / np.log(5)))
+        assert rate < 0.05 and np.log(0.05 / rate) / np.log(5) == pytest.approx(
+            round(np.log(0.05 / rate) / np.log(5))
+        )
     assert "Iteration 1, loss = " in capsys.readouterr().out

@@ -55,7 +55,7 @@ def test_prox_matches_definition(name, params, step):
     expected = np.array(
         [
             minimize_scalar(
-                lambda v: 0.5 * (v - wj) ** 2 + sj * penalty.value(np.array([v])),
+                lambda v, wj=wj, sj=sj: 0.5 * (v - wj) ** 2 + sj * penalty.value(np.array([v])),
                 bounds=(-abs(wj) - 1, abs(wj) + 1),
                 method="bounded",
                 options={"xatol": 1e-12},
@@ -71,9 +71,7 @@ def test_prox_matches_definition(name, params, step):
 def test_smooth_gradient_matches_finite_differences(penalty):
     w = np.random.default_rng(3).normal(size=7)
     h = 1e-6
-    numeric = [
-        (penalty.value(w + h * e) - penalty.value(w - h * e)) / (2 * h) for e in np.eye(7)
-    ]
+    numeric = [(penalty.value(w + h * e) - penalty.value(w - h * e)) / (2 * h) for e in np.eye(7)]
     np.testing.assert_allclose(penalty.gradient(w), numeric, rtol=1e-7, atol=1e-9)
 
 

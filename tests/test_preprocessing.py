@@ -174,7 +174,9 @@ def test_huge_and_tiny_entries_give_correct_finite_results(sparse, block_size):
         [[s3, s3, -s3, 0], [0.6, 0.8, 0, 0], [0.6, -0.8, 0, 0], [1, 1e-308, 0, 0], [0.6, 0.8, 0, 0]],
         rtol=1e-15,
     )
-    assert_allclose(l1[:3], [[1 / 3, 1 / 3, -1 / 3, 0], [3 / 7, 4 / 7, 0, 0], [3 / 7, -4 / 7, 0, 0]], rtol=1e-15)
+    assert_allclose(
+        l1[:3], [[1 / 3, 1 / 3, -1 / 3, 0], [3 / 7, 4 / 7, 0, 0], [3 / 7, -4 / 7, 0, 0]], rtol=1e-15
+    )
 
 
 def test_float32_near_its_max():

@@ -1,7 +1,6 @@
 """Property-based tests (hypothesis), bounded so that CI stays fast."""
 
 import numpy as np
-import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st

@@ -30,7 +30,9 @@ def regression():
 
 
 def _params(model):
-    return [np.copy(p) for p in getattr(model, "coefs_", [])] + [np.copy(getattr(model, "coef_", np.empty(0)))]
+    return [np.copy(p) for p in getattr(model, "coefs_", [])] + [
+        np.copy(getattr(model, "coef_", np.empty(0)))
+    ]
 
 
 # --- determinism ---------------------------------------------------------------------
@@ -39,7 +41,12 @@ def _params(model):
 @pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
 def test_mlp_same_random_state_is_bit_identical(regression, solver):
     X, y = regression
-    fits = [NormRegMLPRegressor(hidden_layer_sizes=(8,), solver=solver, penalty="l1", alpha=1e-3, max_iter=20, random_state=3).fit(X, y) for _ in range(2)]
+    fits = [
+        NormRegMLPRegressor(
+            hidden_layer_sizes=(8,), solver=solver, penalty="l1", alpha=1e-3, max_iter=20, random_state=3
+        ).fit(X, y)
+        for _ in range(2)
+    ]
     for a, b in zip(fits[0].coefs_ + fits[0].intercepts_, fits[1].coefs_ + fits[1].intercepts_):
         np.testing.assert_array_equal(a, b)
 
@@ -64,7 +71,9 @@ def test_results_do_not_depend_on_the_number_of_blas_threads(classification, reg
     def run():
         return (
             NormRegLogisticRegression(penalty="l1", alpha=1e-2, tol=1e-12).fit(X, y).predict_proba(X),
-            NormRegMLPRegressor(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=30, random_state=0).fit(Xr, yr).predict(Xr),
+            NormRegMLPRegressor(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=30, random_state=0)
+            .fit(Xr, yr)
+            .predict(Xr),
             L2Normalizer().fit_transform(big),
         )
 
@@ -88,7 +97,9 @@ def test_constant_and_duplicated_features(classification, regression):
     assert model.coef_[0, 0] == pytest.approx(model.coef_[0, -1], rel=1e-6)
     assert abs(model.coef_[0, -2]) < 1e-6
     Xr, yr = regression
-    mlp = NormRegMLPRegressor(hidden_layer_sizes=(8,), max_iter=20, random_state=0).fit(np.column_stack([Xr, np.zeros(len(Xr))]), yr)
+    mlp = NormRegMLPRegressor(hidden_layer_sizes=(8,), max_iter=20, random_state=0).fit(
+        np.column_stack([Xr, np.zeros(len(Xr))]), yr
+    )
     assert all(np.all(np.isfinite(c)) for c in mlp.coefs_)
     assert np.all(L2Normalizer().fit_transform(np.ones((3, 4))) == 0.5)
 

@@ -76,6 +76,7 @@ def test_log_losses_gradient_and_hessian_match_finite_differences(name, n_output
     values, gradient = loss.sample_loss_gradient(y, raw)
     hessian = loss.sample_hessian(y, raw)
     for i in range(5):
+
         def value(r, i=i):
             return loss.sample_loss_gradient(y[i : i + 1], r[None, :])[0][0]
 
@@ -111,10 +112,14 @@ def test_linear_objective_gradient_matches_finite_differences(loss_name, sparse)
     objective = LinearObjective(loss, sp.csr_matrix(X) if sparse else X, y, weights, True, n_outputs)
     theta = rng.normal(size=objective.size)
     value, grad = objective.value_and_grad(theta)
-    np.testing.assert_allclose(approx_fprime(theta, lambda t: objective.value_and_grad(t)[0], 1e-7), grad, atol=1e-5)
+    np.testing.assert_allclose(
+        approx_fprime(theta, lambda t: objective.value_and_grad(t)[0], 1e-7), grad, atol=1e-5
+    )
     # the value is the weighted mean of per-sample losses, independently
     raw = X @ theta[: 4 * n_outputs].reshape(n_outputs, 4).T + theta[4 * n_outputs :]
-    assert value == pytest.approx(np.average(loss.sample_loss_gradient(y, raw)[0], weights=weights), rel=1e-12)
+    assert value == pytest.approx(
+        np.average(loss.sample_loss_gradient(y, raw)[0], weights=weights), rel=1e-12
+    )
 
 
 # --- penalties: the terms the solvers ask for -----------------------------------------------
@@ -126,7 +131,9 @@ def test_penalty_subdifferential_distance_alpha_max_and_support():
     l1 = get_penalty("l1", alpha=0.5)
     np.testing.assert_allclose(l1.subdiff_distance(w, grad), [0.0, 0.7, 0.0, 0.4])
     en = get_penalty("elasticnet", alpha=1.0, l1_ratio=0.4)  # l1 0.4, l2 0.6
-    np.testing.assert_allclose(en.subdiff_distance(w, grad), [0.0, 0.8, abs(-0.5 + 0.9 + 0.4), abs(0.1 - 1.2 - 0.4)])
+    np.testing.assert_allclose(
+        en.subdiff_distance(w, grad), [0.0, 0.8, abs(-0.5 + 0.9 + 0.4), abs(0.1 - 1.2 - 0.4)]
+    )
     np.testing.assert_allclose(get_penalty("l2", alpha=1.0).subdiff_distance(w, grad), np.abs(grad + w))
     assert l1.alpha_max(grad) == pytest.approx(1.2)
     assert en.alpha_max(grad) == pytest.approx(1.2 / 0.4)
@@ -173,7 +180,9 @@ def _objective(X, y, n_classes, dtype=np.float64):
 @pytest.mark.parametrize("sparse", [False, True])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("penalty, l1_ratio", [("l1", 1.0), ("elasticnet", 0.5)])
-def test_prox_newton_meets_the_kkt_conditions_and_matches_lbfgs(problems, n_classes, sparse, dtype, penalty, l1_ratio):
+def test_prox_newton_meets_the_kkt_conditions_and_matches_lbfgs(
+    problems, n_classes, sparse, dtype, penalty, l1_ratio
+):
     X, y = problems[n_classes]
     Xin = sp.csr_matrix(X) if sparse else X
     objective = _objective(Xin, y, n_classes, dtype)
@@ -187,15 +196,21 @@ def test_prox_newton_meets_the_kkt_conditions_and_matches_lbfgs(problems, n_clas
     other, *_ = solve(objective, pen, np.zeros(objective.size), solver="lbfgs", tol=1e-10, max_iter=5000)
     ours_value = _reference_objective(W, b, X, y, alpha, l1_ratio)
     W2, b2 = objective.unpack(other)
-    assert ours_value <= _reference_objective(W2, b2, X, y, alpha, l1_ratio) + (1e-12 if dtype == np.float64 else 1e-6)
+    assert ours_value <= _reference_objective(W2, b2, X, y, alpha, l1_ratio) + (
+        1e-12 if dtype == np.float64 else 1e-6
+    )
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_newton_solver_reaches_sklearn_saga_objective(problems, n_classes):
     X, y = problems[n_classes]
     alpha = 0.01
-    ours = NormRegLogisticRegression(penalty="l1", alpha=alpha, solver="newton", tol=1e-10).fit(sp.csr_matrix(X), y)
-    saga = LogisticRegression(C=1 / (alpha * len(y)), l1_ratio=1.0, solver="saga", tol=1e-10, max_iter=100_000)
+    ours = NormRegLogisticRegression(penalty="l1", alpha=alpha, solver="newton", tol=1e-10).fit(
+        sp.csr_matrix(X), y
+    )
+    saga = LogisticRegression(
+        C=1 / (alpha * len(y)), l1_ratio=1.0, solver="saga", tol=1e-10, max_iter=100_000
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", (ConvergenceWarning, FutureWarning, UserWarning))
         saga.fit(X, y)
@@ -214,7 +229,9 @@ def test_prox_newton_warm_start_seeds_the_working_set_and_never_ends_worse(probl
     assert warm_iter == 0
     np.testing.assert_array_equal(warm, cold)
     # from a nearby alpha's solution: fewer steps, the same optimum
-    near, *_ = prox_newton(objective, get_penalty("l1", alpha=0.012), np.zeros(objective.size), tol=1e-10, max_iter=200)
+    near, *_ = prox_newton(
+        objective, get_penalty("l1", alpha=0.012), np.zeros(objective.size), tol=1e-10, max_iter=200
+    )
     path, path_iter, _ = prox_newton(objective, penalty, near, tol=1e-10, max_iter=200)
     assert path_iter < cold_iter
     np.testing.assert_allclose(path, cold, atol=1e-7)
@@ -239,8 +256,9 @@ def test_working_set_stays_small_on_wide_sparse_data():
 
     ws._Restricted = Spy
     try:
-        theta, _, violation = prox_newton(objective, get_penalty("l1", alpha=2e-3), np.zeros(objective.size),
-                                          tol=1e-10, max_iter=200)
+        theta, _, violation = prox_newton(
+            objective, get_penalty("l1", alpha=2e-3), np.zeros(objective.size), tol=1e-10, max_iter=200
+        )
     finally:
         ws._Restricted = original
     assert violation <= 1e-10
@@ -330,8 +348,9 @@ def test_newton_line_search_is_bounded_when_no_step_decreases():
 
     X, y = _standardised(load_breast_cancer)
     objective = LinearObjective(Liar(), X, y, np.ones(len(y)), True, 1)
-    theta, n_iter, violation = prox_newton(objective, get_penalty("l1", alpha=1e-3), np.zeros(31), tol=1e-12,
-                                           max_iter=1000)
+    theta, n_iter, violation = prox_newton(
+        objective, get_penalty("l1", alpha=1e-3), np.zeros(31), tol=1e-12, max_iter=1000
+    )
     assert n_iter <= 2 and violation > 0
     np.testing.assert_array_equal(theta, np.zeros(31))
 
@@ -374,3 +393,42 @@ def test_concurrent_fits_leave_the_blas_thread_count_as_it_was():
         thread.join()
     assert not errors
     assert [(info["internal_api"], info["num_threads"]) for info in threadpool_info()] == before
+
+
+# --- the core composes: residual losses on the same solver ------------------------------------
+
+
+@pytest.mark.parametrize("loss_name", ["squared_error", "huber"])
+def test_prox_newton_on_a_residual_loss_matches_lasso(loss_name):
+    """Squared loss + L1 is scikit-learn's Lasso; a Huber loss with a huge delta is the same problem."""
+    from sklearn.linear_model import Lasso
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 15))
+    y = X[:, :4] @ [2.0, -1.0, 0.5, 1.5] + 0.3 * rng.normal(size=120) + 3.0
+    objective = LinearObjective(get_loss(loss_name, huber_delta=1e6), X, y[:, None], np.ones(120), True, 1)
+    theta, _, violation = prox_newton(
+        objective, get_penalty("l1", alpha=0.05), np.zeros(16), tol=1e-12, max_iter=100
+    )
+    reference = Lasso(alpha=0.05, tol=1e-14, max_iter=100_000).fit(X, y)
+    np.testing.assert_allclose(theta[:15], reference.coef_, atol=1e-8)
+    assert theta[15] == pytest.approx(reference.intercept_, abs=1e-8)
+    np.testing.assert_array_equal(theta[:15] == 0, reference.coef_ == 0)
+
+
+def test_large_working_sets_fall_back_to_split_lbfgs(problems, monkeypatch):
+    """Past MAX_NEWTON_SIZE coefficients there is no dense Hessian: the inner solver is L-BFGS-B."""
+    import sklearn_normreg._working_set as ws
+
+    X, y = problems[3]
+    objective = _objective(X, y, 3)
+    penalty = get_penalty("elasticnet", alpha=0.005, l1_ratio=0.7)
+    reference, *_ = prox_newton(objective, penalty, np.zeros(objective.size), tol=1e-10, max_iter=200)
+    monkeypatch.setattr(ws, "MAX_NEWTON_SIZE", 20)
+    monkeypatch.setattr(ws, "_MAX_ACTIVE_SOLVE", 5)
+    theta, _, violation = prox_newton(objective, penalty, np.zeros(objective.size), tol=1e-8, max_iter=5000)
+    assert violation <= 1e-8
+    W, b = objective.unpack(theta)
+    W0, b0 = objective.unpack(reference)
+    expected = _reference_objective(W0, b0, X, y, 0.005, 0.7)
+    assert _reference_objective(W, b, X, y, 0.005, 0.7) == pytest.approx(expected, rel=1e-9)
