@@ -183,7 +183,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small problems, nothing written")
     args = parser.parse_args(argv)
-    repeats = 1 if args.quick else 3
+    repeats = 1 if args.quick else 5
     sections = [
         (name, run_case(name, X, y, alpha, r, solvers_for(X, y, alpha, r), repeats))
         for name, X, y, alpha, r in cases(args.quick)

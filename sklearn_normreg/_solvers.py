@@ -13,6 +13,7 @@ and coordinates that should be zero sit on their bounds, hence exact zeros.
 
 import threading
 import warnings
+from collections import namedtuple
 from contextlib import contextmanager
 
 import numpy as np
@@ -29,6 +30,7 @@ __all__ = [
     "kkt_violation",
     "lbfgs",
     "proximal_step",
+    "SolveResult",
     "single_threaded_blas",
     "solve",
 ]
@@ -390,6 +392,9 @@ def single_threaded_blas():
                 _blas_limiter = None
 
 
+SolveResult = namedtuple("SolveResult", ["theta", "n_iter", "violation", "solver", "tol"])
+
+
 def solve(objective, penalty, theta0, *, solver="auto", tol=1e-8, max_iter=1000, verbose=0):
     """Minimise ``objective + penalty(weights)`` to a relative KKT violation <= ``tol``.
 
@@ -426,12 +431,10 @@ def solve(objective, penalty, theta0, *, solver="auto", tol=1e-8, max_iter=1000,
 
     Returns
     -------
-    theta : ndarray of shape (objective.size,), float64
-    n_iter : int
-    violation : float
-        The relative KKT violation at ``theta``.
-    solver : str
-        The solver that ran first.
+    result : SolveResult
+        A named tuple: ``theta`` (float64, shape (objective.size,)), ``n_iter``,
+        ``violation`` (the relative KKT violation at ``theta``), ``solver`` (the
+        one that ran first) and ``tol`` (the target, raised for float32).
     """
     dtype = objective.X.dtype
     penalized = objective.penalized()
@@ -451,87 +454,42 @@ def solve(objective, penalty, theta0, *, solver="auto", tol=1e-8, max_iter=1000,
     if solver == "auto":
         solver = "newton" if can_newton and _working_sets_pay(objective, penalty) else "lbfgs"
 
-    # overflow shows as inf / NaN, which the solvers check and turn into a clear ValueError
-    with np.errstate(over="ignore", invalid="ignore"):
-        theta, n_iter, violation = _run_policy(
-            objective,
-            penalty,
-            np.asarray(theta0, dtype=np.float64),
-            solver,
-            value_and_grad,
-            penalized,
-            target,
-            free_scale,
-            can_newton,
-            max_iter,
-            verbose,
-        )
-    if not np.all(np.isfinite(theta)):
-        raise ValueError(
-            "Solver produced non-finite parameter weights; scale the data (e.g. StandardScaler)."
-        )
-    return theta, n_iter, violation / scale, solver
-
-
-def _run_policy(
-    objective,
-    penalty,
-    theta,
-    solver,
-    value_and_grad,
-    penalized,
-    target,
-    free_scale,
-    can_newton,
-    max_iter,
-    verbose,
-):
-    """The chosen solver, then a polish from its point when it stalls short of the target."""
-    if solver == "newton":
-        theta, n_iter, violation = prox_newton(
-            objective, penalty, theta, tol=target, max_iter=max_iter, free_scale=free_scale, verbose=verbose
-        )
-    elif solver == "lbfgs":
-        theta, n_iter, violation = _lbfgs_restarted(
-            value_and_grad, theta, penalty, penalized, target, max_iter, free_scale, verbose
-        )
-    else:
-        theta, n_iter, violation = fista(
+    def run(name, theta, budget):
+        if name == "newton":
+            return prox_newton(
+                objective, penalty, theta, tol=target, max_iter=budget, free_scale=free_scale, verbose=verbose
+            )
+        if name == "lbfgs":
+            return _lbfgs_restarted(
+                value_and_grad, theta, penalty, penalized, target, budget, free_scale, verbose
+            )
+        return fista(
             value_and_grad,
             theta,
             penalty,
             penalized,
-            max_iter=max_iter,
+            max_iter=budget,
             tol=target,
             free_scale=free_scale,
             verbose=verbose,
         )
-    if violation > target and n_iter < max_iter:
-        if can_newton and objective.size <= MAX_NEWTON_SIZE and solver != "newton":
-            polished, more, polished_violation = prox_newton(
-                objective,
-                penalty,
-                theta,
-                tol=target,
-                max_iter=max_iter - n_iter,
-                free_scale=free_scale,
-                verbose=verbose,
+
+    # overflow shows as inf / NaN, which the solvers check and turn into a clear ValueError
+    with np.errstate(over="ignore", invalid="ignore"):
+        theta, n_iter, violation = run(solver, np.asarray(theta0, dtype=np.float64), max_iter)
+        if violation > target and n_iter < max_iter:  # stalled short of the target: polish
+            newton_fits = can_newton and objective.size <= MAX_NEWTON_SIZE and solver != "newton"
+            polished, more, polished_violation = run(
+                "newton" if newton_fits else "fista", theta, max_iter - n_iter
             )
-        else:
-            polished, more, polished_violation = fista(
-                value_and_grad,
-                theta,
-                penalty,
-                penalized,
-                max_iter=max_iter - n_iter,
-                tol=target,
-                free_scale=free_scale,
-                verbose=verbose,
-            )
-        n_iter += more
-        if polished_violation < violation:
-            theta, violation = polished, polished_violation
-    return theta, n_iter, violation
+            n_iter += more
+            if polished_violation < violation:
+                theta, violation = polished, polished_violation
+    if not np.all(np.isfinite(theta)):
+        raise ValueError(
+            "Solver produced non-finite parameter weights; scale the data (e.g. StandardScaler)."
+        )
+    return SolveResult(theta, n_iter, violation / scale, solver, tol)
 
 
 def _kkt_scales(objective):
