@@ -51,6 +51,16 @@ class BaseLoss:
         """Element-wise loss values and derivatives, computed together."""
         return self._value_and_derivative(self._residual(y_true, raw_prediction))
 
+    def link_targets(self, y, n_outputs=None):
+        """Targets as the per-sample methods take them, and the number of raw outputs.
+
+        Residual losses predict each target column with one raw output: 1-D
+        ``y`` becomes one column.
+        """
+        y = np.asarray(y)
+        y = y.reshape(-1, 1) if y.ndim == 1 else y
+        return y, y.shape[1] if n_outputs is None else n_outputs
+
     def sample_loss_gradient(self, y_true, raw_prediction):
         """Per-sample loss (the mean over outputs) and its gradient.
 
@@ -188,6 +198,10 @@ class HalfBinomialLoss:
     name = "binomial"
     is_smooth = True
 
+    def link_targets(self, y, n_outputs=None):
+        """0/1 labels and one raw output (the log-odds of class 1)."""
+        return np.asarray(y), 1
+
     def sample_loss_gradient(self, y_true, raw_prediction):
         z = raw_prediction[:, 0]
         signs = np.where(y_true == 1, 1, -1).astype(z.dtype)
@@ -222,6 +236,11 @@ class HalfMultinomialLoss(HalfBinomialLoss):
     """
 
     name = "multinomial"
+
+    def link_targets(self, y, n_outputs=None):
+        """Class indices and one raw output per class (``max(y) + 1`` unless given)."""
+        y = np.asarray(y)
+        return y, int(y.max()) + 1 if n_outputs is None else n_outputs
 
     def sample_loss_gradient(self, y_true, raw_prediction):
         rows = np.arange(raw_prediction.shape[0])

@@ -165,12 +165,14 @@ class LinearObjective:
     X : {ndarray, sparse matrix} of shape (n_samples, n_features)
     y : ndarray
         Targets in the form the loss takes (values, 0/1 labels or class indices).
-    sample_weight : ndarray of shape (n_samples,)
+    sample_weight : ndarray of shape (n_samples,), default=None
         Effective weights ``s_i`` (class weights included); normalised here.
-    fit_intercept : bool
-    n_outputs : int
+        None means unit weights.
+    fit_intercept : bool, default=True
+    n_outputs : int, default=None
         Coefficient rows: 1 for a binary logistic model, ``n_classes`` for a
-        multinomial one, the number of targets for a regression.
+        multinomial one, the number of targets for a regression. None lets
+        the loss read it from ``y`` (:meth:`link_targets`).
 
     Examples
     --------
@@ -183,15 +185,16 @@ class LinearObjective:
     (0.6931, array([ 0.25, -0.25,  0.  ]))
     """
 
-    def __init__(self, loss, X, y, sample_weight, fit_intercept, n_outputs):
+    def __init__(self, loss, X, y, sample_weight=None, fit_intercept=True, n_outputs=None):
         self.loss = loss
         self.X = X
-        self.y = y
+        self.y, self.n_outputs = loss.link_targets(y, n_outputs)
         self.fit_intercept = fit_intercept
-        self.n_outputs = n_outputs
         self.n_features = X.shape[1]
-        self.n_weights = n_outputs * self.n_features
-        self.size = self.n_weights + (n_outputs if fit_intercept else 0)
+        self.n_weights = self.n_outputs * self.n_features
+        self.size = self.n_weights + (self.n_outputs if fit_intercept else 0)
+        if sample_weight is None:
+            sample_weight = np.ones(X.shape[0])
         self.weights = (sample_weight / sample_weight.sum()).astype(X.dtype, copy=False)
         self._csc = X if sp.issparse(X) and X.format == "csc" else None
 

@@ -30,6 +30,7 @@ __all__ = [
     "kkt_violation",
     "lbfgs",
     "proximal_step",
+    "relative_kkt_violation",
     "SolveResult",
     "single_threaded_blas",
     "solve",
@@ -395,7 +396,7 @@ def single_threaded_blas():
 SolveResult = namedtuple("SolveResult", ["theta", "n_iter", "violation", "solver", "tol"])
 
 
-def solve(objective, penalty, theta0, *, solver="auto", tol=1e-8, max_iter=1000, verbose=0):
+def solve(objective, penalty, theta0=None, *, solver="auto", tol=1e-8, max_iter=1000, verbose=0):
     """Minimise ``objective + penalty(weights)`` to a relative KKT violation <= ``tol``.
 
     The one policy of the linear models: which solver runs, restarts, the
@@ -416,7 +417,8 @@ def solve(objective, penalty, theta0, *, solver="auto", tol=1e-8, max_iter=1000,
     ----------
     objective : LinearObjective
     penalty : BasePenalty
-    theta0 : ndarray of shape (objective.size,)
+    theta0 : ndarray of shape (objective.size,), default=None
+        Starting point (zeros when None); its support seeds the working set.
     solver : {'auto', 'newton', 'lbfgs', 'fista'}
     tol : float
         Target *relative* KKT violation: the weights' violation divided by the
@@ -476,7 +478,8 @@ def solve(objective, penalty, theta0, *, solver="auto", tol=1e-8, max_iter=1000,
 
     # overflow shows as inf / NaN, which the solvers check and turn into a clear ValueError
     with np.errstate(over="ignore", invalid="ignore"):
-        theta, n_iter, violation = run(solver, np.asarray(theta0, dtype=np.float64), max_iter)
+        start = np.zeros(objective.size) if theta0 is None else np.asarray(theta0, dtype=np.float64)
+        theta, n_iter, violation = run(solver, start, max_iter)
         if violation > target and n_iter < max_iter:  # stalled short of the target: polish
             newton_fits = can_newton and objective.size <= MAX_NEWTON_SIZE and solver != "newton"
             polished, more, polished_violation = run(
@@ -490,6 +493,25 @@ def solve(objective, penalty, theta0, *, solver="auto", tol=1e-8, max_iter=1000,
             "Solver produced non-finite parameter weights; scale the data (e.g. StandardScaler)."
         )
     return SolveResult(theta, n_iter, violation / scale, solver, tol)
+
+
+def relative_kkt_violation(objective, penalty, theta):
+    """The certificate :func:`solve` reports, at any ``theta`` (for example after stochastic steps).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_normreg._loss import HalfBinomialLoss
+    >>> from sklearn_normreg._objective import LinearObjective
+    >>> from sklearn_normreg._penalty import get_penalty
+    >>> objective = LinearObjective(HalfBinomialLoss(), np.array([[1.0], [-1.0]]), np.array([1, 0]))
+    >>> relative_kkt_violation(objective, get_penalty("l1", alpha=1.0), np.zeros(2))
+    0.0
+    """
+    scale, intercept_scale = _kkt_scales(objective)
+    grad = objective.value_and_grad(np.asarray(theta).astype(objective.X.dtype, copy=False))[1]
+    violation = kkt_violation(theta, grad, penalty, objective.penalized(), scale / intercept_scale)
+    return violation / scale
 
 
 def _kkt_scales(objective):

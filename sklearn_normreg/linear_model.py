@@ -24,7 +24,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from ._loss import CLASSIFICATION_LOSSES
 from ._objective import LinearObjective
 from ._penalty import PENALTIES, get_penalty
-from ._solvers import gradient_move, kkt_violation, proximal_step, single_threaded_blas, solve
+from ._solvers import gradient_move, proximal_step, relative_kkt_violation, single_threaded_blas, solve
 
 __all__ = ["NormRegLogisticRegression", "NormRegLogisticRegressionCV"]
 
@@ -343,9 +343,7 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, BaseEsti
             grad = chunk.value_and_grad(theta.astype(X.dtype))[1].astype(np.float64)
             proximal_step(theta, grad, penalty, penalized, move)
         self._n_partial_fits += 1
-        violation = kkt_violation(
-            theta, objective.value_and_grad(theta.astype(X.dtype))[1], penalty, penalized
-        )
+        violation = relative_kkt_violation(objective, penalty, theta)
         self._set_solution(objective, theta, self._n_partial_fits, violation, self.alpha)
         return self
 

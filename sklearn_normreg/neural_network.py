@@ -159,8 +159,8 @@ class NormRegMLPRegressor(RegressorMixin, BaseEstimator):
     >>> X, y = make_friedman1(n_samples=200, random_state=0)
     >>> model = NormRegMLPRegressor(hidden_layer_sizes=(20,), loss="huber", penalty="l1",
     ...                             alpha=1e-3, max_iter=300, random_state=0).fit(X, y)
-    >>> model.weight_sparsity_ > 0
-    np.True_
+    >>> bool(model.weight_sparsity_ > 0)
+    True
     """
 
     _parameter_constraints: dict = {

@@ -432,3 +432,16 @@ def test_large_working_sets_fall_back_to_split_lbfgs(problems, monkeypatch):
     W0, b0 = objective.unpack(reference)
     expected = _reference_objective(W0, b0, X, y, 0.005, 0.7)
     assert _reference_objective(W, b, X, y, 0.005, 0.7) == pytest.approx(expected, rel=1e-9)
+
+
+def test_objective_reads_its_shape_from_the_loss_and_solve_starts_from_zero():
+    X, y = _standardised(load_iris)
+    multinomial = LinearObjective(HalfMultinomialLoss(), X, y)
+    assert (multinomial.n_outputs, multinomial.size) == (3, 15)
+    regression = LinearObjective(get_loss("squared_error"), X, X[:, 0] + 1.0)
+    assert (regression.n_outputs, regression.y.shape) == (1, (150, 1))
+    result = solve(regression, get_penalty("l1", alpha=0.1), tol=1e-12)
+    assert result.violation <= 1e-12 and result.solver == "newton"
+    # 0.5 * mean (x0 + 1 - w x0 - b)^2 + 0.1 |w| on a standardised column: w = 0.9, b = 1
+    np.testing.assert_allclose(result.theta[[0, 4]], [0.9, 1.0], atol=1e-10)
+    np.testing.assert_array_equal(result.theta[1:4], 0.0)
