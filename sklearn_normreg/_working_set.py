@@ -106,12 +106,15 @@ class _Restricted:
 def _solve_psd(system, rhs):
     """Solve a symmetric positive semi-definite system.
 
-    A relative 1e-12 ridge keeps the Cholesky factorisation defined on null
-    directions (an unpenalised multinomial model's shift of all rows), where
-    the right-hand side has no component anyway; least squares if it still fails.
+    A ridge of 1e-12 times each coordinate's own diagonal keeps the Cholesky
+    factorisation defined on null directions (an unpenalised multinomial
+    model's shift of all rows), where the right-hand side has no component
+    anyway; per coordinate, so that a huge penalty on the weights does not
+    freeze the intercepts. Least squares if it still fails.
     """
     system = system.copy()
-    system[np.diag_indices_from(system)] += 1e-12 * max(np.diag(system).max(initial=0.0), 1e-300)
+    diagonal = np.diag_indices_from(system)
+    system[diagonal] += 1e-12 * np.abs(system[diagonal]) + 1e-300
     try:
         return scipy.linalg.cho_solve(scipy.linalg.cho_factor(system), rhs)
     except np.linalg.LinAlgError:

@@ -199,11 +199,11 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, BaseEsti
             The fitted estimator.
         """
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32])
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
+        sample_weight = _unit_max(
+            _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
+        )
         encoded, self.classes_ = _encode_targets(y, sample_weight)
-        if self.class_weight is not None:
-            per_class = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
-            sample_weight = sample_weight * per_class[encoded].astype(X.dtype)
+        sample_weight = _with_class_weight(sample_weight, self.class_weight, self.classes_, encoded, y)
         if not sample_weight.sum() > 0:
             raise ValueError("The sample weights (times the class weights) sum to zero.")
         objective = _logistic_objective(X, encoded, sample_weight, len(self.classes_), self.fit_intercept)
@@ -276,8 +276,8 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, BaseEsti
         ``SGDClassifier.partial_fit``): the same objective, estimated by the
         mean over minibatches of 256 samples, a gradient step on its smooth
         part and a proximal step on the L1 part (exact zeros). The step is
-        ``1 / L`` (``L``: the mean curvature bound of the log-loss over the first
-        chunk's rows) divided by ``sqrt(1 + calls / 100)``, slowly decreasing so
+        ``1 / (L + alpha)`` (``L``: the mean curvature bound of the log-loss over
+        this chunk's rows) divided by ``sqrt(1 + calls / 100)``, slowly decreasing so
         that repeated passes settle near the optimum (on 3,000 x 20 data in
         chunks of 500, 30 passes end within 2% of its objective); :meth:`fit`
         reaches it exactly.
@@ -314,35 +314,48 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, BaseEsti
         if self.class_weight == "balanced":
             raise ValueError("class_weight='balanced' needs all the data; pass a dict to partial_fit.")
         encoded = np.searchsorted(self.classes_, y)
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
-        if self.class_weight is not None:
-            per_class = compute_class_weight(self.class_weight, classes=self.classes_, y=None)
-            sample_weight = sample_weight * per_class[encoded].astype(X.dtype)
+        sample_weight = _unit_max(
+            _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
+        )
+        sample_weight = _with_class_weight(sample_weight, self.class_weight, self.classes_, encoded)
         n_classes = len(self.classes_)
-        if first_call or not hasattr(self, "_step0"):  # (after fit, partial_fit continues from it)
-            # the log-loss's curvature is at most 1/4 (binary) or 1/2 (softmax) times
-            # |x|^2; a minibatch mean sees the mean of it (SAG's step uses the same idea)
-            curvature = (0.25 if n_classes == 2 else 0.5) * (
-                row_norms(X, squared=True).mean() + self.fit_intercept
-            )
-            self._step0 = 1.0 / (curvature + self.alpha)
+        if first_call:
             self._n_partial_fits = 0
+        calls = getattr(self, "_n_partial_fits", 0)  # (after fit, partial_fit continues from it)
         objective = _logistic_objective(X, encoded, sample_weight, n_classes, self.fit_intercept)
         theta = self._start(objective, continue_fit=not first_call)
         penalty = get_penalty(self.penalty, alpha=self.alpha, l1_ratio=self.l1_ratio)
         penalized = objective.penalized()
-        move = gradient_move(self._step0 / np.sqrt(1 + self._n_partial_fits / 100))
-        order = check_random_state(self.random_state).permutation(X.shape[0])
-        for batch in gen_batches(X.shape[0], 256):
-            rows = order[batch]
-            if not sample_weight[rows].sum() > 0:
-                continue
-            chunk = _logistic_objective(
-                X[rows], encoded[rows], sample_weight[rows], n_classes, self.fit_intercept
+        # The step comes from this chunk: the log-loss's curvature is at most 1/4
+        # (binary) or 1/2 (softmax) times |x|^2, and a minibatch mean sees the mean
+        # of it (SAG's step uses the same idea). A chunk of huge X thus takes small
+        # steps without shrinking the steps of the chunks after it.
+        curvature = (0.25 if n_classes == 2 else 0.5) * (
+            row_norms(X, squared=True).mean() + self.fit_intercept
+        )
+        if not np.isfinite(curvature):
+            raise ValueError(
+                "partial_fit cannot take a finite step: the squared norms of X's rows overflow. "
+                "Scale X (e.g. StandardScaler); the model is left as it was."
             )
-            grad = chunk.value_and_grad(theta.astype(X.dtype))[1].astype(np.float64)
-            proximal_step(theta, grad, penalty, penalized, move)
-        self._n_partial_fits += 1
+        if curvature + self.alpha > 0:  # else the gradient is zero: nothing to learn from this chunk
+            move = gradient_move(1.0 / (curvature + self.alpha) / np.sqrt(1 + calls / 100))
+            order = check_random_state(self.random_state).permutation(X.shape[0])
+            for batch in gen_batches(X.shape[0], 256):
+                rows = order[batch]
+                if not sample_weight[rows].sum() > 0:
+                    continue
+                chunk = _logistic_objective(
+                    X[rows], encoded[rows], sample_weight[rows], n_classes, self.fit_intercept
+                )
+                grad = chunk.value_and_grad(theta.astype(X.dtype))[1].astype(np.float64)
+                proximal_step(theta, grad, penalty, penalized, move)
+        if not np.all(np.isfinite(theta)):
+            raise ValueError(
+                "partial_fit produced non-finite coefficients (overflow); the model is left as it was. "
+                "Scale X (e.g. StandardScaler)."
+            )
+        self._n_partial_fits = calls + 1
         violation = relative_kkt_violation(objective, penalty, theta)
         self._set_solution(objective, theta, self._n_partial_fits, violation, self.alpha)
         return self
@@ -496,11 +509,20 @@ class NormRegLogisticRegressionCV(NormRegLogisticRegression):
         self : object
         """
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32])
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
-        _encode_targets(y, sample_weight)
+        sample_weight = _unit_max(
+            _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
+        )
+        _, classes = _encode_targets(y, sample_weight)
         self.alphas_ = self._alpha_grid(X, y, sample_weight)
         cv = check_cv(self.cv, y, classifier=True)
         folds = list(cv.split(X, y))
+        for index, (train, _) in enumerate(folds):
+            missing = np.setdiff1d(classes, y[train])
+            if missing.size:
+                raise ValueError(
+                    f"Training fold {index} of the cross-validation has no samples of class(es) "
+                    f"{missing.tolist()!r}; use fewer folds or more samples of each class."
+                )
         base = NormRegLogisticRegression(
             **{k: v for k, v in self.get_params().items() if k in NormRegLogisticRegression().get_params()}
         )
@@ -529,10 +551,13 @@ class NormRegLogisticRegressionCV(NormRegLogisticRegression):
 
     def _alpha_grid(self, X, y, sample_weight):
         if not isinstance(self.alphas, Integral):
-            alphas = np.sort(np.asarray(self.alphas, dtype=float))[::-1]
-            if alphas.size == 0 or alphas[-1] < 0:
-                raise ValueError("alphas must be a non-empty list of non-negative numbers.")
-            return alphas
+            alphas = np.asarray(self.alphas, dtype=float)
+            if alphas.ndim != 1 or alphas.size == 0 or not np.all(np.isfinite(alphas)) or np.any(alphas < 0):
+                raise ValueError(
+                    "alphas must be a non-empty 1-D list of finite, non-negative numbers; "
+                    f"got {self.alphas!r}."
+                )
+            return np.sort(alphas)[::-1]
         encoded = LabelEncoder().fit_transform(y)
         n_classes = encoded.max() + 1
         objective = _logistic_objective(X, encoded, sample_weight, n_classes, self.fit_intercept)
@@ -548,6 +573,25 @@ class NormRegLogisticRegressionCV(NormRegLogisticRegression):
             gradient
         )
         return np.geomspace(alpha_max, alpha_max * 1e-4, self.alphas)
+
+
+def _unit_max(sample_weight):
+    """Weights divided by their largest: the objective is a weighted mean, so only ratios matter,
+    and weights like 1e308 would overflow their sum."""
+    largest = sample_weight.max(initial=0.0)
+    return sample_weight / largest if largest > 0 else sample_weight
+
+
+def _with_class_weight(sample_weight, class_weight, classes, encoded, y=None):
+    """Sample weights times the class weights (validated: finite and non-negative), largest 1."""
+    if class_weight is None:
+        return sample_weight
+    if isinstance(class_weight, dict) and not all(
+        isinstance(v, Real) and np.isfinite(v) and v >= 0 for v in class_weight.values()
+    ):
+        raise ValueError(f"class_weight values must be finite, non-negative numbers; got {class_weight!r}.")
+    per_class = compute_class_weight(class_weight, classes=classes, y=y)
+    return _unit_max(sample_weight * per_class[encoded].astype(sample_weight.dtype))
 
 
 def _encode_targets(y, sample_weight):
