@@ -11,16 +11,19 @@ passes over memory. The kernel below walks dense input in row blocks that stay
 in cache (one read, one write: the cost of a copy) and builds sparse results
 directly into a new ``data`` array. It is also overflow-safe: rows whose squares
 overflow (entries ~1e300) or underflow (~1e-300) are rescaled by their largest
-entry first, as BLAS ``nrm2`` does, but only in the blocks that need it.
+entry first, as BLAS ``nrm2`` does, but only the rows that need it, so that a
+row's result never depends on the other rows.
 """
 
+from collections.abc import Set
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils import check_array
-from sklearn.utils._param_validation import Interval, validate_params
+from sklearn.utils._param_validation import Interval, InvalidParameterError, validate_params
 from sklearn.utils.validation import FLOAT_DTYPES, validate_data
 
 __all__ = ["L1Normalizer", "L2Normalizer", "l1_normalize", "l2_normalize"]
@@ -119,10 +122,10 @@ class _CSRRows:
 class _CSCRows:
     """Row operations on the ``data`` of a CSC matrix (rows via ``indices``)."""
 
-    def __init__(self, X):
-        self.values = X.data
-        self.n_rows = X.shape[0]
-        self.indices = X.indices
+    def __init__(self, values, indices, n_rows):
+        self.values = values
+        self.n_rows = n_rows
+        self.indices = indices
 
     def reduce(self, norm, values):
         sums = np.bincount(self.indices, weights=norm.entry_stat(values), minlength=self.n_rows)
@@ -159,7 +162,7 @@ def _row_blocks(X):
             yield slice(start, stop), _CSRRows(X.data[entries], indptr[start : stop + 1]), entries
             start = stop
     else:  # CSC: rows are spread over all columns, so one block
-        yield slice(None), _CSCRows(X), slice(None)
+        yield slice(None), _CSCRows(X.data, X.indices, X.shape[0]), slice(None)
 
 
 def _normalize(X, out, norm, epsilon, input_name="X"):
@@ -171,6 +174,8 @@ def _normalize(X, out, norm, epsilon, input_name="X"):
     that bad input raises before anything is written), then the division.
     """
     blocks = list(_row_blocks(X))
+    if not blocks:  # no rows: nothing to write
+        return out
     with np.errstate(over="ignore", under="ignore"):  # overflow is handled below
         raw = np.concatenate([rows.reduce(norm, rows.values) for _, rows, _ in blocks])
     if np.isnan(raw).any():
@@ -178,22 +183,59 @@ def _normalize(X, out, norm, epsilon, input_name="X"):
     finfo = np.finfo(X.dtype)
     # A Python float stays "weak" in numpy's promotion, so float32 stays float32.
     floor = float(norm.floor(epsilon))
-    # Sums of squares below tiny / eps may have lost digits to underflow; they
-    # matter only when the epsilon floor does not replace the norm anyway.
+    # Sums of squares below tiny / eps may have lost digits to underflow (down
+    # to exactly 0 for a row of 1e-300s); they matter only when the epsilon
+    # floor does not replace the norm anyway.
     small = finfo.tiny / finfo.eps if norm.underflows and epsilon < finfo.tiny / finfo.eps else 0
-    if np.isinf(raw).any() or (small and np.any((raw > 0) & (raw < small))):
+    overflowed = np.isinf(raw)
+    # The decision is made per row, never per block or matrix: a row's result
+    # must not depend on which other rows it is normalised with.
+    rescale = overflowed | (raw < small) if small else overflowed
+    rescaled = None
+    if rescale.any():
         values = X.data if sp.issparse(X) else X
-        if np.isinf(values).any():
+        if overflowed.any() and np.isinf(values).any():
             raise ValueError(f"Input {input_name} contains infinity or a value too large for {X.dtype!r}.")
-        for _, rows, out_slice in blocks:
-            _normalize_values_rescaled(rows, out[out_slice], norm, floor)
-        return out
+        # Computed before the division below, which may overwrite X (out is X).
+        rescaled = _normalize_rows_rescaled(X, rescale, norm, floor)
     divisor = np.maximum(norm.from_raw(raw), floor)
-    if floor == 0:  # Normalizer's convention: all-zero rows stay zero
-        divisor[divisor == 0] = 1
+    # Normalizer's convention: all-zero rows stay zero (rescaled rows are
+    # overwritten below; a divisor of 1 keeps their division warning-free).
+    divisor[(divisor == 0) | rescale] = 1
     for row_slice, rows, out_slice in blocks:
         np.divide(rows.values, rows.expand(divisor[row_slice]), out=out[out_slice])
+    if rescaled is not None:
+        where, new_values = rescaled
+        out[where] = new_values
     return out
+
+
+def _normalize_rows_rescaled(X, rescale, norm, floor):
+    """Rescaled results of the rows of ``X`` selected by the mask ``rescale``.
+
+    Returns ``(where, values)``: the selected positions of the output (rows of
+    a dense output, entries of a sparse output's ``data``) and their values.
+    """
+    if not sp.issparse(X):
+        where = np.flatnonzero(rescale)
+        values = X[where]  # fancy indexing: a copy
+        _normalize_values_rescaled(_DenseRows(values), values, norm, floor)
+        return where, values
+    if X.format == "csr":
+        counts = np.diff(X.indptr)
+        where = np.zeros(len(X.data), dtype=bool)
+        where[X.indptr[0] : X.indptr[-1]] = np.repeat(rescale, counts)
+        values = X.data[where]
+        indptr = np.concatenate([[0], np.cumsum(counts[rescale])])
+        _normalize_values_rescaled(_CSRRows(values, indptr), values, norm, floor)
+        return where, values
+    n_entries = len(X.indices)  # CSC
+    where = np.zeros(len(X.data), dtype=bool)
+    where[:n_entries] = rescale[X.indices]
+    values = X.data[where]
+    rows = _CSCRows(values, X.indices[where[:n_entries]], X.shape[0])
+    _normalize_values_rescaled(rows, values, norm, floor)
+    return where, values
 
 
 def _normalize_values_rescaled(rows, out, norm, floor):
@@ -206,7 +248,8 @@ def _normalize_values_rescaled(rows, out, norm, floor):
     row_max = rows.row_max_abs()
     row_max[row_max == 0] = 1
     np.divide(rows.values, rows.expand(row_max), out=out)
-    divisor = np.maximum(norm.from_raw(rows.reduce(norm, out)), floor / row_max)
+    with np.errstate(over="ignore"):  # floor / row_max of a tiny row may be inf: the floor wins
+        divisor = np.maximum(norm.from_raw(rows.reduce(norm, out)), floor / row_max)
     divisor[divisor == 0] = 1
     np.divide(out, rows.expand(divisor), out=out)
 
@@ -217,6 +260,36 @@ def _normalize_sparse(X, norm, epsilon, in_place):
     if in_place:
         return X
     return type(X)((data, X.indices.copy(), X.indptr.copy()), shape=X.shape)
+
+
+def _refuse_sets(X, input_name):
+    """Refuse sets (and dict views) early: numpy would make them a 0-d object array."""
+    if isinstance(X, Set):
+        raise TypeError(
+            f"Input {input_name} must be an array-like (list, tuple, array or sparse matrix), "
+            f"not a {type(X).__name__}: sets have no order, so they have no rows or axes."
+        )
+
+
+@contextmanager
+def _clear_input_errors(input_name):
+    """Turn numpy's conversion errors into ValueErrors naming the problem."""
+    try:
+        yield
+    except OverflowError as err:
+        # check_array raises no error of its own here: numpy's bare
+        # OverflowError escapes from converting the object array to float64.
+        raise ValueError(
+            f"Input {input_name} contains a value too large for float64 (e.g. a Python int "
+            f"beyond ~1.8e308), which cannot be converted to a float."
+        ) from err
+    except ValueError as err:
+        if "inhomogeneous" not in str(err):  # numpy's message for ragged sequences
+            raise
+        raise ValueError(
+            f"Input {input_name} is ragged: its nested sequences have different lengths "
+            f"(e.g. [[1, 2], [3]]); a rectangular array is required."
+        ) from err
 
 
 class _BaseRowNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
@@ -249,7 +322,9 @@ class _BaseRowNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             The transformer.
         """
         self._validate_params()
-        validate_data(self, X, accept_sparse=("csr", "csc"), dtype=FLOAT_DTYPES)
+        _refuse_sets(X, "X")
+        with _clear_input_errors("X"):
+            validate_data(self, X, accept_sparse=("csr", "csc"), dtype=FLOAT_DTYPES)
         return self
 
     def transform(self, X, copy=None):
@@ -259,7 +334,8 @@ class _BaseRowNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Data to normalise. Sparse input keeps its format (CSR or CSC);
-            other sparse formats are converted to CSR.
+            other sparse formats (COO, LIL, DOK, BSR, DIA) are converted to
+            CSR. Duplicate sparse entries are summed first.
         copy : bool, default=None
             Whether to leave ``X`` untouched; ``None`` uses ``self.copy``.
             ``copy=False`` normalises in place when ``X`` is a writeable
@@ -272,19 +348,30 @@ class _BaseRowNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """
         copy = self.copy if copy is None else copy
         X_in = X
-        X = validate_data(
-            self,
-            X,
-            accept_sparse=("csr", "csc"),
-            dtype=FLOAT_DTYPES,
-            reset=False,
-            copy=False,
-            # NaN and inf are found by the norm pass, saving a pass over X.
-            ensure_all_finite=False,
-        )
+        _refuse_sets(X, "X")
+        with _clear_input_errors("X"):
+            X = validate_data(
+                self,
+                X,
+                accept_sparse=("csr", "csc"),
+                dtype=FLOAT_DTYPES,
+                reset=False,
+                copy=False,
+                # NaN and inf are found by the norm pass, saving a pass over X.
+                ensure_all_finite=False,
+            )
         # Work in place when asked to, or when validation already copied (a
         # dtype or format conversion): a second copy would only cost time.
         in_place = (not copy or _is_fresh_copy(X, X_in)) and _is_writeable(X)
+        if sp.issparse(X) and not X.has_canonical_format:
+            # Duplicate entries are one matrix entry, so their sum, not each of
+            # them, belongs in the norm. sum_duplicates works in place (and may
+            # share indices with X_in after validation), hence a full copy
+            # unless the caller allowed X to be modified.
+            if copy or not in_place:
+                X = X.copy()
+            X.sum_duplicates()
+            in_place = True
         norm = _NORMS[self._norm]
         if sp.issparse(X):
             return _normalize_sparse(X, norm, self.epsilon, in_place)
@@ -301,7 +388,10 @@ class _BaseRowNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 def _is_fresh_copy(X, X_in):
     """Whether validation produced ``X`` as new memory, unshared with ``X_in``."""
     if sp.issparse(X):
-        return sp.issparse(X_in) and not np.may_share_memory(X.data, X_in.data)
+        data_in = getattr(X_in, "data", None)
+        if not isinstance(data_in, np.ndarray):  # DOK has no data array: converted
+            return sp.issparse(X_in)
+        return sp.issparse(X_in) and not np.may_share_memory(X.data, data_in)
     return isinstance(X_in, (list, tuple)) or (
         isinstance(X_in, np.ndarray) and not np.may_share_memory(X, X_in)
     )
@@ -401,14 +491,43 @@ class L2Normalizer(_BaseRowNormalizer):
     _norm = "l2"
 
 
+def _check_axis(axis, func_name):
+    """``axis`` as an int, a tuple of ints or None; booleans and floats refused.
+
+    ``True`` is an ``Integral`` and numpy would read it as axis 1, silently.
+    """
+    if axis is None:
+        return None
+    items = axis.tolist() if isinstance(axis, np.ndarray) else axis
+    scalar = not isinstance(items, (tuple, list))
+    items = (items,) if scalar else items
+    if not all(isinstance(a, Integral) and not isinstance(a, (bool, np.bool_)) for a in items):
+        raise InvalidParameterError(
+            f"The 'axis' parameter of {func_name} must be an int, a tuple of ints or None "
+            f"(booleans are refused). Got {axis!r} instead."
+        )
+    return int(items[0]) if scalar else tuple(int(a) for a in items)
+
+
 def _normalize_nd(x, norm, axis, epsilon):
     """Normalise ``x`` over ``axis`` by moving those axes last, as rows."""
-    if np.ndim(x) == 0:
-        raise ValueError("Expected an array with at least 1 dimension, got a 0-d (scalar) input.")
-    x_in = x
-    x = check_array(
-        x, dtype=FLOAT_DTYPES, ensure_2d=False, allow_nd=True, ensure_all_finite=False, input_name="x"
-    )
+    _refuse_sets(x, "x")
+    axis = _check_axis(axis, f"{norm}_normalize")
+    with _clear_input_errors("x"):
+        if np.ndim(x) == 0:
+            raise ValueError("Expected an array with at least 1 dimension, got a 0-d (scalar) input.")
+        x_in = x
+        x = check_array(
+            x, dtype=FLOAT_DTYPES, ensure_2d=False, allow_nd=True, ensure_all_finite=False, input_name="x"
+        )
+    if x.size == 0:
+        # Refused rather than returned empty: check_array (and so
+        # sklearn.preprocessing.normalize) already refuses 0 samples or 0
+        # features, and every other zero-length axis is refused the same way.
+        raise ValueError(
+            f"Found array with a zero-length axis (shape={x.shape}) while a minimum of 1 "
+            "is required: there is nothing to normalise."
+        )
     if axis is None:
         axis = tuple(range(x.ndim))
     axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
@@ -440,7 +559,8 @@ def l1_normalize(x, axis=-1, epsilon=1e-10):
     x : array-like of at least 1 dimension
         Input values (integers are converted to float64; float32 is kept).
     axis : int, tuple of int or None, default=-1
-        Axis or axes over which the norm is taken. ``None`` normalises the
+        Axis or axes over which the norm is taken (booleans are refused).
+        ``None`` normalises the
         whole array by one norm, which is what the seed's ``l1_normalize``
         (which had no ``axis``) did.
     epsilon : float, default=1e-10
@@ -475,6 +595,7 @@ def l2_normalize(x, axis=-1, epsilon=1e-10):
         Input values (integers are converted to float64; float32 is kept).
     axis : int, tuple of int or None, default=-1
         Axis or axes over which the norm is taken; ``None`` means all.
+        Booleans are refused.
     epsilon : float, default=1e-10
         Floor on the sum of squares, ``>= 0``.
 
