@@ -5,11 +5,13 @@ Run ``python -m sklearn_normreg --help`` for the options.
 
 import argparse
 import csv
+import io
 import json
 import math
 import sys
 import time
 import warnings
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -52,13 +54,30 @@ COLUMNS = [
 
 EPILOG = """\
 exit codes: 0 success; 2 bad arguments (argparse's message, a missing CSV file
-or target column); 1 bad data in the CSV (a non-numeric value, NaN or an empty
-cell: the message names the column and line).
+or target column, duplicated column names, an output path that cannot be
+written, a --test-size that leaves an empty train or test set); 1 bad data in
+the CSV (not UTF-8 text, a non-numeric, NaN, huge or empty cell: the message
+names the column and line).
 """
+
+# What --quick changes, unless the option is given explicitly.
+DEFAULTS = {"hidden": (100, 104, 200), "max_iter": 500, "n_samples": 400}
+QUICK = {"hidden": (20, 20), "max_iter": 40, "n_samples": 120}
+
+# Above this the penalty term overflows float64 (1e308 diverges); far below
+# it every weight is already zero, so nothing is lost.
+MAX_ALPHA = 1e100
+# The scalers square deviations from the mean and sum them over the rows:
+# 1e100 keeps that finite for any realistic number of rows.
+MAX_ABS_VALUE = 1e100
 
 
 class DataError(ValueError):
     """The user's data cannot be used (reported with exit code 1)."""
+
+
+class HeaderError(ValueError):
+    """The CSV's header cannot be used with these arguments (exit code 2)."""
 
 
 def build_parser():
@@ -84,8 +103,8 @@ def build_parser():
     data.add_argument(
         "--n-samples",
         type=_positive_int,
-        default=400,
-        help="size of the embedded data set (default: %(default)s)",
+        default=None,
+        help="size of the embedded data set (default: 400; --quick: 120)",
     )
     data.add_argument(
         "--test-size",
@@ -97,22 +116,25 @@ def build_parser():
     model.add_argument(
         "--hidden",
         type=_layer_sizes,
-        default=(100, 104, 200),
+        default=None,
         metavar="N,N,...",
-        help="hidden layer sizes (default: 100,104,200)",
+        help="hidden layer sizes (default: 100,104,200; --quick: 20,20)",
     )
     model.add_argument(
-        "--max-iter", type=_positive_int, default=500, help="training epochs per case (default: %(default)s)"
+        "--max-iter",
+        type=_positive_int,
+        default=None,
+        help="training epochs per case (default: 500; --quick: 40)",
     )
     model.add_argument(
         "--alpha-l1",
-        type=_non_negative,
+        type=_alpha,
         default=3e-4,
         help="alpha of the L1 penalty cases (default: %(default)s)",
     )
     model.add_argument(
         "--alpha-l2",
-        type=_non_negative,
+        type=_alpha,
         default=1e-3,
         help="alpha of the L2 penalty cases (default: %(default)s)",
     )
@@ -124,14 +146,17 @@ def build_parser():
     )
     model.add_argument(
         "--random-state",
-        type=int,
+        type=_seed,
         default=0,
         help="seed of the data split and of the shared initial weights (default: %(default)s)",
     )
     model.add_argument(
         "--quick",
         action="store_true",
-        help="a small, fast run (smaller network and data, fewer epochs) for smoke tests",
+        help=(
+            "a small, fast run (smaller network and data, fewer epochs) for smoke tests; "
+            "--hidden, --max-iter and --n-samples given explicitly still win"
+        ),
     )
     output = parser.add_argument_group("output")
     output.add_argument(
@@ -150,7 +175,10 @@ def build_parser():
         help="also run GridSearchCV over loss x penalty x alpha in a Pipeline with a scaler",
     )
     grid.add_argument(
-        "--n-jobs", type=int, default=None, help="parallel jobs of the grid search (default: 1)"
+        "--n-jobs",
+        type=_n_jobs,
+        default=None,
+        help="parallel jobs of the grid search, -1 for all CPUs (default: 1)",
     )
     return parser
 
@@ -162,17 +190,41 @@ def _positive_int(text):
     return value
 
 
+def _seed(text):
+    value = int(text)
+    # numpy's seeds, and so sklearn's random_state, are 32-bit unsigned
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"must be an integer in [0, 2**32 - 1], got {text!r}")
+    return value
+
+
+def _n_jobs(text):
+    value = int(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(
+            "must be a positive number of jobs or negative (-1: all CPUs), got '0'"
+        )
+    return value
+
+
 def _non_negative(text):
     value = float(text)
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text!r}")
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text!r}")
+    return value
+
+
+def _alpha(text):
+    value = _non_negative(text)
+    if value > MAX_ALPHA:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_ALPHA:g}, got {text!r}")
     return value
 
 
 def _positive_float(text):
     value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text!r}")
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text!r}")
     return value
 
 
@@ -193,15 +245,47 @@ def _layer_sizes(text):
     return sizes
 
 
+def _show(cell, limit=40):
+    """A cell for a message: long cells are cut, not pasted whole."""
+    return repr(cell if len(cell) <= limit else cell[:limit] + "...")
+
+
 def read_csv(path, target):
-    """Read a numeric CSV with a header row; return (X, y, feature names)."""
-    with open(path, newline="") as handle:
-        rows = list(csv.reader(handle))
+    """Read a numeric CSV with a header row; return (X, y, feature names).
+
+    Raises ``DataError`` for unusable data, ``KeyError`` for a missing target
+    column and ``HeaderError`` for duplicated column names.
+    """
+    raw = Path(path).read_bytes()
+    try:
+        # utf-8-sig: spreadsheets often start the header with a byte order mark
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise DataError(
+            f"{path} is not UTF-8 text: byte {raw[error.start]:#04x} on line {line}. Is it a CSV file?"
+        ) from None
+    if "\0" in text:
+        line = text.count("\n", 0, text.index("\0")) + 1
+        raise DataError(f"{path} has a NUL byte on line {line}: a binary file, not a CSV file.")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        rows = list(reader)
+    except csv.Error as error:  # e.g. a field over csv.field_size_limit()
+        raise DataError(f"line {reader.line_num} of {path} cannot be read as CSV: {error}.") from None
     if not rows:
         raise DataError(f"{path} is empty.")
     header = [name.strip() for name in rows[0]]
-    if target not in header:
-        raise KeyError(f"target column {target!r} is not in {path} (columns: {', '.join(header)}).")
+    duplicated = [name for name, count in Counter(header).items() if count > 1]
+    if duplicated:
+        raise HeaderError(
+            f"{path} has duplicated column names: {', '.join(map(repr, duplicated))}; rename them."
+        )
+    # A dict, not header.index(): looking columns up must stay linear in their number.
+    column = {name: j for j, name in enumerate(header)}
+    if target not in column:
+        shown = ", ".join(header[:20]) + (f", ... ({len(header)} columns)" if len(header) > 20 else "")
+        raise KeyError(f"target column {target!r} is not in {path} (columns: {shown}).")
     values = np.empty((len(rows) - 1, len(header)))
     for line_number, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
@@ -210,22 +294,28 @@ def read_csv(path, target):
             )
         for j, cell in enumerate(row):
             try:
-                values[line_number - 2, j] = float(cell)
+                value = float(cell)
             except ValueError:
                 raise DataError(
-                    f"column {header[j]!r} is not numeric: {cell!r} on line {line_number} of {path}."
+                    f"column {header[j]!r} is not numeric: {_show(cell)} on line {line_number} of {path}."
                 ) from None
-            if not math.isfinite(values[line_number - 2, j]):
+            if not math.isfinite(value):
                 raise DataError(
-                    f"column {header[j]!r} has {cell.strip() or 'an empty cell'!r} on line {line_number} "
-                    f"of {path}; remove or fill it."
+                    f"column {header[j]!r} has {_show(cell.strip() or 'an empty cell')} "
+                    f"on line {line_number} of {path}; remove or fill it."
                 )
+            if abs(value) > MAX_ABS_VALUE:
+                raise DataError(
+                    f"column {header[j]!r} has {_show(cell.strip())} on line {line_number} of {path}: "
+                    f"values beyond +/-{MAX_ABS_VALUE:g} overflow the standardisation; rescale the column."
+                )
+            values[line_number - 2, j] = value
     if values.shape[0] < 4:
         raise DataError(f"{path} has {values.shape[0]} data rows; the study needs at least 4.")
     features = [name for name in header if name != target]
     if not features:
         raise DataError(f"{path} has no feature column besides the target {target!r}.")
-    return values[:, [header.index(name) for name in features]], values[:, header.index(target)], features
+    return values[:, [column[name] for name in features]], values[:, column[target]], features
 
 
 def make_model(loss, penalty, alpha, settings):
@@ -413,11 +503,19 @@ def run_grid(X, y, settings, n_jobs, out):
     return search
 
 
+def _preset(args, name):
+    """An option's value: the user's if given, else the --quick or the plain default."""
+    value = getattr(args, name)
+    if value is not None:
+        return value
+    return (QUICK if args.quick else DEFAULTS)[name]
+
+
 def settings_from_args(args):
     """The study's model settings from the parsed command line."""
     return {
-        "hidden": (20, 20) if args.quick else args.hidden,
-        "max_iter": min(args.max_iter, 40) if args.quick else args.max_iter,
+        "hidden": _preset(args, "hidden"),
+        "max_iter": _preset(args, "max_iter"),
         "alpha_l1": args.alpha_l1,
         "alpha_l2": args.alpha_l2,
         "huber_delta": args.huber_delta,
@@ -428,12 +526,61 @@ def settings_from_args(args):
 def embedded_data(args):
     """The embedded data, split: X_train, X_test, y_train, y_test, y_test_clean."""
     X, y, y_clean = make_noisy_wave(
-        120 if args.quick else args.n_samples, random_state=args.random_state, return_clean=True
+        _preset(args, "n_samples"), random_state=args.random_state, return_clean=True
     )
     X_train, X_test, y_train, y_test, _, y_test_clean = train_test_split(
         X, y, y_clean, test_size=args.test_size, random_state=args.random_state
     )
     return X_train, X_test, y_train, y_test, y_test_clean
+
+
+def _check_writable(parser, option, path):
+    """Exit now, not after the whole study, if PATH cannot be written."""
+    try:
+        if path.exists():
+            with open(path, "ab"):  # append: an existing file is left as it is
+                pass
+        else:
+            with open(path, "xb"):
+                pass
+            path.unlink()
+    except OSError as error:
+        parser.error(f"{option}: cannot write {path}: {error.strerror or error}")
+
+
+def check_outputs(parser, args):
+    """Check the --figure and --json paths before any work is done."""
+    if args.json is not None:
+        _check_writable(parser, "--json", args.json)
+    if not args.no_figure:
+        try:
+            from matplotlib.backend_bases import FigureCanvasBase
+        except ImportError:
+            pass  # no figure will be drawn: the run says how to get one
+        else:
+            formats = FigureCanvasBase.get_supported_filetypes()
+            suffix = args.figure.suffix[1:].lower()
+            if suffix and suffix not in formats:
+                parser.error(
+                    f"--figure: unknown image format {suffix!r} in {args.figure} "
+                    f"(known: {', '.join(sorted(formats))})"
+                )
+            _check_writable(parser, "--figure", args.figure)
+
+
+def check_split(parser, args, n_samples, what):
+    """Exit if --test-size leaves an empty train or test set (or too few rows for --grid)."""
+    # train_test_split's own arithmetic: ceil for the test set, the rest for training
+    n_test = math.ceil(args.test_size * n_samples)
+    n_train = n_samples - n_test
+    empty = "training" if n_train < 1 else "test" if n_test < 1 else None
+    if empty is not None:
+        parser.error(f"--test-size {args.test_size:g} leaves an empty {empty} set with {n_samples} {what}")
+    if args.grid and n_train < 3:
+        parser.error(
+            f"--grid: its 3-fold cross-validation needs at least 3 training samples, "
+            f"--test-size {args.test_size:g} leaves {n_train} of {n_samples} {what}"
+        )
 
 
 def main(argv=None, out=None):
@@ -442,8 +589,11 @@ def main(argv=None, out=None):
     args = parser.parse_args(argv)
     if (args.data is None) != (args.target is None):
         parser.error("--data and --target go together")
+    check_outputs(parser, args)
     settings = settings_from_args(args)
     if args.data is None:
+        n_samples = _preset(args, "n_samples")
+        check_split(parser, args, n_samples, "samples (--n-samples)")
         X_train, X_test, y_train, y_test, y_test_clean = embedded_data(args)
         source = "embedded noisy wave (sin(2x) + 0.3x, noise 0.1, 10% gross outliers)"
     else:
@@ -451,11 +601,16 @@ def main(argv=None, out=None):
             parser.error(f"--data: no such file: {args.data}")
         try:
             X, y, _ = read_csv(args.data, args.target)
+        except OSError as error:  # e.g. no read permission
+            parser.error(f"--data: cannot read {args.data}: {error.strerror or error}")
         except KeyError as error:
             parser.error(f"--target: {error.args[0]}")
+        except HeaderError as error:
+            parser.error(f"--data: {error}")
         except DataError as error:
             print(f"{parser.prog}: data error: {error}", file=sys.stderr)
             return 1
+        check_split(parser, args, len(y), f"data rows in {args.data}")
         # The user's targets are all we have: "clean" test MAE is the test MAE.
         X_train, X_test, y_train, y_test = train_test_split(
             X, y, test_size=args.test_size, random_state=args.random_state
