@@ -31,6 +31,44 @@ def _is_stochastic(estimator):
     return True
 
 
+def _numeric_target(y, dtype):
+    """``y`` as a float array of ``dtype``, refusing targets that are not numbers.
+
+    Parameters
+    ----------
+    y : ndarray
+        The target as returned by ``validate_data`` (any dtype).
+    dtype : numpy dtype
+        The float dtype of the result.
+
+    Returns
+    -------
+    y : ndarray
+        ``y`` converted to ``dtype``.
+    """
+    y = np.asarray(y)
+    kind = y.dtype.kind
+    # Strings, even "1.0", are refused as scikit-learn's check_array(dtype="numeric")
+    # does: a regressor silently parsing text hides a wrongly read column.
+    has_strings = kind in "US" or (kind == "O" and any(isinstance(v, (str, bytes)) for v in y.flat))
+    if has_strings:
+        raise ValueError(
+            "y must be numeric, got strings (dtype "
+            f"{y.dtype}). NormRegMLPRegressor is a regressor: convert the target to numbers explicitly, "
+            "e.g. np.asarray(y, dtype=float)."
+        )
+    # datetime64 / timedelta64 would cast to their integer ticks, in a unit y does not show.
+    if kind in "Mm":
+        raise ValueError(
+            f"y must be numeric, got dtype {y.dtype}. Convert datetime or timedelta targets to numbers "
+            "explicitly, e.g. (y - y.min()) / np.timedelta64(1, 's')."
+        )
+    try:
+        return y.astype(dtype)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"y must be numeric; converting it to {np.dtype(dtype)} failed: {error}") from None
+
+
 class NormRegMLPRegressor(RegressorMixin, BaseEstimator):
     """Multi-layer perceptron regressor with a free choice of loss and penalty.
 
@@ -263,7 +301,7 @@ class NormRegMLPRegressor(RegressorMixin, BaseEstimator):
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Inputs (float32 stays float32).
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Targets.
+            Numeric targets; strings (even ``"1.0"``) and datetimes are refused.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights ``s_i`` of the objective.
 
@@ -284,7 +322,7 @@ class NormRegMLPRegressor(RegressorMixin, BaseEstimator):
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Inputs.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Targets.
+            Numeric targets; strings (even ``"1.0"``) and datetimes are refused.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative sample weights.
 
@@ -310,17 +348,22 @@ class NormRegMLPRegressor(RegressorMixin, BaseEstimator):
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True.")
+        if not first_pass:
+            self._check_hidden_sizes_unchanged(hidden, incremental)
+        # y_numeric=False: scikit-learn's y_numeric casts object arrays to float,
+        # which turns ["1.0", "2.0"] into numbers and ["a"] into a bare "could not
+        # convert string to float"; _numeric_target refuses both with a clear message.
         X, y = validate_data(
             self,
             X,
             y,
             accept_sparse=["csr", "csc"],
             multi_output=True,
-            y_numeric=True,
+            y_numeric=False,
             dtype=(np.float64, np.float32),
             reset=first_pass,
         )
-        Y = np.asarray(y, dtype=X.dtype).reshape(X.shape[0], -1)
+        Y = _numeric_target(y, X.dtype).reshape(X.shape[0], -1)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
             if not sample_weight.sum() > 0:
@@ -333,17 +376,26 @@ class NormRegMLPRegressor(RegressorMixin, BaseEstimator):
                 "warm_start to change them."
             )
 
-        self._random_state = check_random_state(self.random_state)
-        state = self._initial_state(layout, X.dtype) if first_pass else self._current_state()
+        # A local generator, passed down, never stored on self: two threads fitting
+        # the same estimator would otherwise draw from each other's generator.
+        random_state = check_random_state(self.random_state)
+        state = self._initial_state(layout, X.dtype, random_state) if first_pass else self._current_state()
         theta = layout.pack(state["coefs_"], state["intercepts_"], X.dtype)
         objective = MLPObjective(
             layout, ACTIVATIONS[self.activation], get_loss(self.loss, huber_delta=self.huber_delta)
         )
         penalty = get_penalty(self.penalty, alpha=self.alpha, l1_ratio=self.l1_ratio)
+        # An objective that is infinite at the start (a huge alpha, or huge
+        # warm-started weights) can only "diverge": say why before training.
+        message = self._penalty_overflow_message(penalty, theta[: layout.n_weights], "at the initial weights")
+        if message:
+            raise ValueError(message)
         if self.solver == "lbfgs":
             theta = self._fit_lbfgs(objective, penalty, theta, X, Y, sample_weight, state)
         else:
-            theta = self._fit_stochastic(objective, penalty, theta, X, Y, sample_weight, state, incremental)
+            theta = self._fit_stochastic(
+                objective, penalty, theta, X, Y, sample_weight, state, incremental, random_state
+            )
 
         # Nothing is stored before the weights are known to be finite, so a
         # diverging warm-started fit leaves the previous model intact.
@@ -363,16 +415,47 @@ class NormRegMLPRegressor(RegressorMixin, BaseEstimator):
             setattr(self, name, value)
         return self
 
-    def _initial_state(self, layout, dtype):
+    def _check_hidden_sizes_unchanged(self, hidden, incremental):
+        """Refuse to continue from fitted weights whose hidden layers differ from ``hidden``."""
+        fitted = [c.shape[1] for c in self.coefs_[:-1]]
+        if [int(size) for size in hidden] != fitted:
+            how = "partial_fit" if incremental else "warm_start=True"
+            raise ValueError(
+                f"hidden_layer_sizes={self.hidden_layer_sizes!r} does not match the fitted network's "
+                f"hidden layers {tuple(fitted)}: {how} continues from the fitted weights, so the layers "
+                "cannot change. To train a network with the new hidden_layer_sizes, call fit with "
+                "warm_start=False (or use a new estimator)."
+            )
+
+    def _penalty_overflow_message(self, penalty, weights, where, diverged=False):
+        """A message naming alpha if ``alpha * penalty(W)`` overflowed at finite weights, else None.
+
+        After a divergence (``diverged=True``) a penalty above ``sqrt(max float)``
+        counts too: its gradient is then large enough for the solver's own
+        arithmetic (Adam's squared gradients, the L-BFGS line search) to overflow.
+        """
+        if not np.isfinite(weights).all():
+            return None
+        with np.errstate(over="ignore", invalid="ignore"):
+            value = penalty.value(weights)
+        limit = np.sqrt(np.finfo(weights.dtype).max) if diverged else np.inf
+        if np.isfinite(value) and abs(value) < limit:
+            return None
+        return (
+            f"The penalty term alpha * penalty(W) overflowed {where} (alpha={self.alpha}, "
+            f"penalty={self.penalty!r}, max |w| = {float(np.max(np.abs(weights), initial=0)):.3g}): "
+            f"alpha * penalty(W) = {value:.3g} at finite weights. Use a smaller alpha"
+            + (" or refit without warm_start." if self.warm_start else ".")
+        )
+
+    def _initial_state(self, layout, dtype, random_state):
         """scikit-learn's initialisation: Glorot uniform, the same draws in the same order."""
         factor = 2.0 if self.activation == "logistic" else 6.0
         coefs, intercepts = [], []
         for fan_in, fan_out in layout.shapes:
             bound = np.sqrt(factor / (fan_in + fan_out))
-            coefs.append(
-                self._random_state.uniform(-bound, bound, (fan_in, fan_out)).astype(dtype, copy=False)
-            )
-            intercepts.append(self._random_state.uniform(-bound, bound, fan_out).astype(dtype, copy=False))
+            coefs.append(random_state.uniform(-bound, bound, (fan_in, fan_out)).astype(dtype, copy=False))
+            intercepts.append(random_state.uniform(-bound, bound, fan_out).astype(dtype, copy=False))
         state = {"coefs_": coefs, "intercepts_": intercepts, "n_iter_": 0, "t_": 0, "_optimizer": None}
         return {**state, **self._new_stochastic_bookkeeping()}
 
@@ -427,8 +510,12 @@ class NormRegMLPRegressor(RegressorMixin, BaseEstimator):
             ftol=2.220446049250313e-09,
         )
         if not np.isfinite(result.fun):
+            message = self._penalty_overflow_message(
+                penalty, solution[: objective.layout.n_weights].astype(dtype), "during lbfgs", diverged=True
+            )
             raise ValueError(
-                "lbfgs diverged: the objective became non-finite. Scale the inputs (e.g. StandardScaler)."
+                message
+                or "lbfgs diverged: the objective became non-finite. Scale the inputs (e.g. StandardScaler)."
             )
         if result.status != 0:
             warnings.warn(
@@ -440,16 +527,16 @@ class NormRegMLPRegressor(RegressorMixin, BaseEstimator):
         state.update(n_iter_=int(result.nit), loss_=float(result.fun))
         return solution.astype(dtype)
 
-    def _fit_stochastic(self, objective, penalty, theta, X, Y, sample_weight, state, incremental):
+    def _fit_stochastic(
+        self, objective, penalty, theta, X, Y, sample_weight, state, incremental, random_state
+    ):
         n_weights = objective.layout.n_weights
         if not incremental or state.get("_optimizer") is None:
             state["_optimizer"] = self._make_optimizer(theta)
         optimizer = state["_optimizer"]
         if self.early_stopping:
             split = [X, Y] + ([sample_weight] if sample_weight is not None else [])
-            parts = train_test_split(
-                *split, random_state=self._random_state, test_size=self.validation_fraction
-            )
+            parts = train_test_split(*split, random_state=random_state, test_size=self.validation_fraction)
             X, X_val, Y, Y_val = parts[:4]
             sample_weight, sample_weight_val = (
                 (parts[4], parts[5]) if sample_weight is not None else (None, None)
@@ -459,6 +546,20 @@ class NormRegMLPRegressor(RegressorMixin, BaseEstimator):
                     "The validation set is too small for early stopping: "
                     f"{X_val.shape[0]} sample(s). Increase 'validation_fraction' or the size of the data."
                 )
+            # A part whose weights are all zero has an undefined (0/0) loss.
+            # We raise, as MLPRegressor does ("Sample weights must contain at
+            # least one non-zero number"), rather than re-split by weight: the
+            # split stays MLPRegressor's, and a silent different split would be
+            # a surprise of its own.
+            if sample_weight is not None:
+                for part, weights in (("validation", sample_weight_val), ("training", sample_weight)):
+                    if not weights.sum() > 0:
+                        raise ValueError(
+                            f"The early-stopping {part} split has sample weights that are all zero "
+                            f"({weights.shape[0]} samples), so its loss is undefined. Change "
+                            "random_state or validation_fraction, give more samples non-zero weight, "
+                            "or set early_stopping=False."
+                        )
             best_theta = theta.copy()
         n_samples = X.shape[0]
         if self.batch_size == "auto":
@@ -476,7 +577,7 @@ class NormRegMLPRegressor(RegressorMixin, BaseEstimator):
         state["n_iter_"] = 0
         for _ in range(self.max_iter):
             if self.shuffle:
-                sample_idx = shuffle(sample_idx, random_state=self._random_state)
+                sample_idx = shuffle(sample_idx, random_state=random_state)
             accumulated = 0.0
             for batch in gen_batches(n_samples, batch_size):
                 idx = sample_idx[batch] if self.shuffle else batch
@@ -486,10 +587,20 @@ class NormRegMLPRegressor(RegressorMixin, BaseEstimator):
                     batch.stop - batch.start if weight_batch is None else float(weight_batch.sum())
                 )
                 proximal_step(theta, grad, penalty, weight_slice, optimizer.step)
-            loss = accumulated / total_weight + penalty.value(weights)
+            data_term = accumulated / total_weight
+            with np.errstate(over="ignore", invalid="ignore"):
+                loss = data_term + penalty.value(weights)
             if not (np.isfinite(loss) and np.isfinite(theta).all()):
+                message = (
+                    self._penalty_overflow_message(
+                        penalty, weights, f"at epoch {state['n_iter_'] + 1}", diverged=True
+                    )
+                    if np.isfinite(data_term)
+                    else None
+                )
                 raise ValueError(
-                    f"The {self.solver} solver diverged: the training loss or the weights became "
+                    message
+                    or f"The {self.solver} solver diverged: the training loss or the weights became "
                     f"non-finite at epoch {state['n_iter_'] + 1}. Try a smaller learning_rate_init "
                     f"(now {self.learning_rate_init}) or scale the data."
                 )
