@@ -172,10 +172,48 @@ class Huber(BaseLoss):
         return (np.abs(r) <= self.huber_delta).astype(r.dtype)
 
 
+class Quantile(BaseLoss):
+    """Pinball loss of level ``quantile``: ``q * (y - p)_+ + (1 - q) * (p - y)_+``.
+
+    With the residual ``r = p - y`` this is ``(1 - q) r`` for ``r > 0`` and
+    ``-q r`` for ``r < 0``; its minimiser over a constant is the ``q``-quantile
+    of ``y`` (scikit-learn's ``QuantileRegressor`` convention; ``q = 0.5`` is half
+    the absolute error). The derivative at ``r == 0`` is taken as 0, a valid
+    subgradient since ``-q < 0 < 1 - q``.
+
+    Parameters
+    ----------
+    quantile : float, default=0.5
+        The level ``q`` in (0, 1).
+
+    Examples
+    --------
+    >>> from sklearn_normreg._loss import Quantile
+    >>> Quantile(quantile=0.9).loss_gradient([0.0, 0.0], [1.0, -1.0])
+    (array([0.1, 0.9]), array([ 0.1, -0.9]))
+    """
+
+    name = "quantile"
+    parameters = ("quantile",)
+    is_smooth = False
+
+    def __init__(self, quantile=0.5):
+        if not 0 < quantile < 1:
+            raise ValueError(f"quantile must be in (0, 1), got {quantile!r}.")
+        self.quantile = quantile
+
+    def _value_and_derivative(self, r):
+        over = r > 0
+        under = r < 0
+        derivative = np.where(over, 1 - self.quantile, np.where(under, -self.quantile, 0)).astype(r.dtype)
+        return derivative * r, derivative
+
+
 LOSSES = {
     "squared_error": SquaredError,
     "absolute_error": AbsoluteError,
     "huber": Huber,
+    "quantile": Quantile,
 }
 """Registry from loss name to loss class."""
 

@@ -171,6 +171,10 @@ class SGDOptimizer:
             theta += self.velocity
         return self.learning_rate
 
+    def state_is_finite(self):
+        """Whether the velocity is finite (an overflowing gradient shows here first)."""
+        return bool(np.isfinite(self.velocity).all())
+
     def iteration_ends(self, time_step):
         if self.lr_schedule == "invscaling":
             self.learning_rate = self.learning_rate_init / (time_step + 1) ** self.power_t
@@ -220,6 +224,11 @@ class AdamOptimizer:
         np.multiply(step, m, out=scratch)
         theta -= scratch
         return step
+
+    def state_is_finite(self):
+        """Whether the moments are finite: a squared gradient that overflows makes
+        ``v`` infinite and the step silently zero, so the weights would stop moving."""
+        return bool(np.isfinite(self.v).all() and np.isfinite(self.m).all())
 
     def iteration_ends(self, time_step):
         pass

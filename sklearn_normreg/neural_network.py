@@ -139,10 +139,14 @@ class NormRegMLPRegressor(RegressorMixin, BaseEstimator):
         Epochs without ``tol`` improvement before stopping (sgd/adam).
     max_fun : int, default=15000
         Maximum function evaluations of lbfgs.
-    loss : {'squared_error', 'absolute_error', 'huber', 'l2', 'l1'}, default='squared_error'
-        Data-fit loss on the residual ``prediction - y``.
+    loss : {'squared_error', 'absolute_error', 'huber', 'quantile', 'l2', 'l1'}, default='squared_error'
+        Data-fit loss on the residual ``prediction - y``. ``'quantile'`` is the
+        pinball loss: the network then predicts the ``quantile``-quantile of
+        ``y`` given ``x`` (a quantile network; fit two for a prediction band).
     huber_delta : float, default=1.0
         Where the Huber loss turns from quadratic to linear.
+    quantile : float, default=0.5
+        Level in (0, 1) of the quantile loss (ignored by the other losses).
     penalty : {'l2', 'l1', 'elasticnet'} or None, default='l2'
         Penalty on the weights.
     l1_ratio : float, default=0.5
@@ -227,6 +231,7 @@ class NormRegMLPRegressor(RegressorMixin, BaseEstimator):
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "loss": [StrOptions(set(LOSSES) | set(LOSS_ALIASES))],
         "huber_delta": [Interval(Real, 0, None, closed="neither")],
+        "quantile": [Interval(Real, 0, 1, closed="neither")],
         "penalty": [StrOptions({name for name in PENALTIES if name}), None],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
     }
@@ -261,6 +266,7 @@ class NormRegMLPRegressor(RegressorMixin, BaseEstimator):
         huber_delta=1.0,
         penalty="l2",
         l1_ratio=0.5,
+        quantile=0.5,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -289,6 +295,7 @@ class NormRegMLPRegressor(RegressorMixin, BaseEstimator):
         self.huber_delta = huber_delta
         self.penalty = penalty
         self.l1_ratio = l1_ratio
+        self.quantile = quantile
 
     # --- fitting -------------------------------------------------------------------
 
@@ -382,7 +389,9 @@ class NormRegMLPRegressor(RegressorMixin, BaseEstimator):
         state = self._initial_state(layout, X.dtype, random_state) if first_pass else self._current_state()
         theta = layout.pack(state["coefs_"], state["intercepts_"], X.dtype)
         objective = MLPObjective(
-            layout, ACTIVATIONS[self.activation], get_loss(self.loss, huber_delta=self.huber_delta)
+            layout,
+            ACTIVATIONS[self.activation],
+            get_loss(self.loss, huber_delta=self.huber_delta, quantile=self.quantile),
         )
         penalty = get_penalty(self.penalty, alpha=self.alpha, l1_ratio=self.l1_ratio)
         # An objective that is infinite at the start (a huge alpha, or huge
@@ -590,7 +599,7 @@ class NormRegMLPRegressor(RegressorMixin, BaseEstimator):
             data_term = accumulated / total_weight
             with np.errstate(over="ignore", invalid="ignore"):
                 loss = data_term + penalty.value(weights)
-            if not (np.isfinite(loss) and np.isfinite(theta).all()):
+            if not (np.isfinite(loss) and np.isfinite(theta).all() and optimizer.state_is_finite()):
                 message = (
                     self._penalty_overflow_message(
                         penalty, weights, f"at epoch {state['n_iter_'] + 1}", diverged=True

@@ -206,6 +206,43 @@ def test_robust_losses_beat_squared_loss_with_outliers():
     assert errors["huber"] < errors["squared_error"]
 
 
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_quantile_networks_cover_their_level_and_widen_with_the_noise(solver):
+    """A quantile network predicts the conditional quantile: on fresh data about
+    ``q`` of the targets lie below it, and with noise growing in |x| the 10-90%
+    band widens with |x|."""
+    rng = np.random.default_rng(0)
+
+    def sample(n):
+        x = rng.uniform(-2, 2, size=(n, 1))
+        return x, np.sin(x[:, 0]) + (0.1 + 0.5 * np.abs(x[:, 0])) * rng.normal(size=n)
+
+    X, y = sample(3000)
+    X_test, y_test = sample(3000)
+    predictions = {}
+    for q in (0.1, 0.9):
+        model = NormRegMLPRegressor(
+            hidden_layer_sizes=(16,),
+            activation="tanh",
+            loss="quantile",
+            quantile=q,
+            solver=solver,
+            alpha=1e-6,
+            learning_rate_init=1e-2,
+            max_iter=300,
+            random_state=0,
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(X, y)
+        predictions[q] = model.predict(X_test)
+        assert abs(np.mean(y_test <= predictions[q]) - q) < 0.04
+    width = predictions[0.9] - predictions[0.1]
+    assert np.all(width > 0)
+    outer, inner = np.abs(X_test[:, 0]) > 1.5, np.abs(X_test[:, 0]) < 0.5
+    assert width[outer].mean() > 2 * width[inner].mean()
+
+
 # --- sample weights, dtypes, state ---------------------------------------------------------------
 
 
