@@ -133,6 +133,10 @@ class AbsoluteError(BaseLoss):
     def _value_and_derivative(self, r):
         return np.abs(r), np.sign(r)
 
+    def pinball(self):
+        """``(kappa, q)`` with this loss ``= kappa * rho_q``: twice the median's pinball loss."""
+        return 2.0, 0.5
+
 
 class Huber(BaseLoss):
     """Huber loss: ``0.5 r**2`` if ``|r| <= huber_delta``, else linear.
@@ -207,6 +211,10 @@ class Quantile(BaseLoss):
         under = r < 0
         derivative = np.where(over, 1 - self.quantile, np.where(under, -self.quantile, 0)).astype(r.dtype)
         return derivative * r, derivative
+
+    def pinball(self):
+        """``(kappa, q)`` with this loss ``= kappa * rho_q`` (for the exact solvers)."""
+        return 1.0, self.quantile
 
 
 LOSSES = {

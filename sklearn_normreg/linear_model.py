@@ -1,4 +1,5 @@
-"""Logistic regression with a free penalty, solved to certified optimality."""
+"""Linear models with a free choice of loss and penalty, solved to certified optimality:
+logistic regression (binary and multinomial) and regression (any loss, one or several targets)."""
 
 import warnings
 from numbers import Integral, Real
@@ -6,10 +7,11 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from joblib import Parallel, delayed
+from scipy.optimize import minimize_scalar
 from scipy.special import expit, softmax
-from sklearn.base import BaseEstimator, _fit_context, clone
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone, is_classifier
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model._base import LinearClassifierMixin, SparseCoefMixin
+from sklearn.linear_model._base import LinearClassifierMixin, LinearModel, SparseCoefMixin
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
 from sklearn.preprocessing import LabelEncoder
@@ -21,12 +23,17 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _check_partial_fit_first_call, check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._loss import CLASSIFICATION_LOSSES
+from ._loss import CLASSIFICATION_LOSSES, LOSS_ALIASES, LOSSES, get_loss
 from ._objective import LinearObjective
 from ._penalty import PENALTIES, get_penalty
 from ._solvers import gradient_move, proximal_step, relative_kkt_violation, single_threaded_blas, solve
 
-__all__ = ["NormRegLogisticRegression", "NormRegLogisticRegressionCV"]
+__all__ = [
+    "NormRegLinearRegression",
+    "NormRegLinearRegressionCV",
+    "NormRegLogisticRegression",
+    "NormRegLogisticRegressionCV",
+]
 
 
 def _can_stream(estimator):
@@ -41,7 +48,65 @@ def _logistic_objective(X, encoded, sample_weight, n_classes, fit_intercept):
     return LinearObjective(loss, X, encoded, sample_weight, fit_intercept, n_outputs)
 
 
-class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
+class _LinearModelBase(BaseEstimator):
+    """What the linear models share: starting point, the call to :func:`solve`, the fitted attributes.
+
+    Estimators build a :class:`LinearObjective`; everything after that is here.
+    """
+
+    def _penalty(self, alpha):
+        return get_penalty(self.penalty, alpha=alpha, l1_ratio=self.l1_ratio)
+
+    def _start(self, objective, continue_fit):
+        """Starting parameters: the fitted ones when continuing (and shapes agree), else zeros."""
+        theta = np.zeros(objective.size, dtype=np.float64)
+        fitted_shape = (objective.n_outputs, objective.n_features)
+        if continue_fit and hasattr(self, "coef_") and np.atleast_2d(self.coef_).shape == fitted_shape:
+            theta[: objective.n_weights] = np.ravel(self.coef_)
+            if objective.fit_intercept:
+                theta[objective.n_weights :] = self.intercept_
+        return theta
+
+    def _solve(self, objective, theta0, alpha):
+        """Minimise to the certificate's ``tol``; return (theta, n_iter, certificate)."""
+        # The products here are matrix-vector sized (n_samples x n_outputs at
+        # most), which OpenBLAS threading slows down: on 2 cores one thread
+        # solved digits L1 in 0.2 s against 1.3 s with two. Folds and searches
+        # parallelise outside.
+        with single_threaded_blas():
+            theta, n_iter, violation, solver, tol = solve(
+                objective,
+                self._penalty(alpha),
+                theta0,
+                solver=self.solver,
+                tol=self.tol,
+                max_iter=self.max_iter,
+                verbose=self.verbose,
+            )
+        if violation > tol:
+            certificate = "KKT violation" if objective.loss.is_smooth else "duality gap"
+            warnings.warn(
+                f"{solver} failed to converge: it did not reach tol={tol:g} (relative {certificate} "
+                f"{violation:.2e}) in {n_iter} iterations; increase max_iter, scale the data, or add a "
+                "penalty.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        return theta, n_iter, violation
+
+    def _set_solution(self, objective, theta, n_iter, violation, alpha):
+        dtype = objective.X.dtype
+        W, b = objective.unpack(theta)
+        self.coef_ = np.array(W, dtype=dtype)
+        self.intercept_ = np.array(b, dtype=dtype)
+        self.n_iter_ = np.array([n_iter], dtype=np.int32)
+        self.kkt_violation_ = float(violation)
+        self.objective_ = objective.value_and_grad(theta.astype(dtype))[0] + float(
+            self._penalty(alpha).value(self.coef_)
+        )
+
+
+class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearModelBase):
     """Binary and multinomial logistic regression with none / L1 / L2 / elastic-net penalty.
 
     Minimises
@@ -84,8 +149,9 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, BaseEsti
         ``'lbfgs'``: scipy's L-BFGS-B; L1 and elastic net through split
         variables ``w = u - v``, ``u, v >= 0``, which is exact. ``'fista'``:
         accelerated proximal gradient with backtracking and restart.
-        ``'auto'`` is ``'newton'`` for ``'l1'`` and ``'elasticnet'`` and
-        ``'lbfgs'`` otherwise (the faster on the problems of
+        ``'auto'`` is ``'newton'`` for ``'l1'`` and ``'elasticnet'`` and for
+        binary problems on at most 500 features, ``'lbfgs'`` otherwise (the
+        faster on the problems of
         ``benchmarks/bench_logistic.py`` and ``benchmarks/bench_text.py``).
         When a solver stalls short of ``tol``, Newton steps on all
         coefficients (when there are at most 3,000) or FISTA finish from its
@@ -212,41 +278,8 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, BaseEsti
         self._set_solution(objective, theta, n_iter, violation, self.alpha)
         return self
 
-    def _start(self, objective, continue_fit):
-        """Starting parameters: the fitted ones when continuing (and shapes agree), else zeros."""
-        theta = np.zeros(objective.size, dtype=np.float64)
-        fitted_shape = (objective.n_outputs, objective.n_features)
-        if continue_fit and hasattr(self, "coef_") and self.coef_.shape == fitted_shape:
-            theta[: objective.n_weights] = self.coef_.ravel()
-            if objective.fit_intercept:
-                theta[objective.n_weights :] = self.intercept_
-        return theta
-
     def _solve(self, objective, theta0, alpha):
-        """Minimise to a relative KKT violation <= tol; return (theta, n_iter, violation)."""
-        penalty = get_penalty(self.penalty, alpha=alpha, l1_ratio=self.l1_ratio)
-        # The products here are matrix-vector sized (n_samples x n_classes at
-        # most), which OpenBLAS threading slows down: on 2 cores one thread
-        # solved digits L1 in 0.2 s against 1.3 s with two. Folds and searches
-        # parallelise outside.
-        with single_threaded_blas():
-            theta, n_iter, violation, solver, tol = solve(
-                objective,
-                penalty,
-                theta0,
-                solver=self.solver,
-                tol=self.tol,
-                max_iter=self.max_iter,
-                verbose=self.verbose,
-            )
-        if violation > tol:
-            warnings.warn(
-                f"{solver} failed to converge: it did not reach tol={tol:g} (relative KKT violation "
-                f"{violation:.2e}) in {n_iter} iterations; increase max_iter, scale the data, or add a "
-                "penalty (without one, separable data have no finite optimum).",
-                ConvergenceWarning,
-                stacklevel=2,
-            )
+        theta, n_iter, violation = super()._solve(objective, theta0, alpha)
         if alpha * (self.penalty is not None) == 0 and _separates(objective, theta):
             warnings.warn(
                 "The training data are linearly separable and there is no penalty: the optimum is at "
@@ -256,16 +289,6 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, BaseEsti
                 stacklevel=2,
             )
         return theta, n_iter, violation
-
-    def _set_solution(self, objective, theta, n_iter, violation, alpha):
-        dtype = objective.X.dtype
-        W, b = objective.unpack(theta)
-        self.coef_ = np.array(W, dtype=dtype)
-        self.intercept_ = np.array(b, dtype=dtype)
-        self.n_iter_ = np.array([n_iter], dtype=np.int32)
-        self.kkt_violation_ = float(violation)
-        penalty = get_penalty(self.penalty, alpha=alpha, l1_ratio=self.l1_ratio)
-        self.objective_ = objective.value_and_grad(theta.astype(dtype))[0] + float(penalty.value(self.coef_))
 
     @available_if(_can_stream)
     @_fit_context(prefer_skip_nested_validation=True)
@@ -324,7 +347,7 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, BaseEsti
         calls = getattr(self, "_n_partial_fits", 0)  # (after fit, partial_fit continues from it)
         objective = _logistic_objective(X, encoded, sample_weight, n_classes, self.fit_intercept)
         theta = self._start(objective, continue_fit=not first_call)
-        penalty = get_penalty(self.penalty, alpha=self.alpha, l1_ratio=self.l1_ratio)
+        penalty = self._penalty(self.alpha)
         penalized = objective.penalized()
         # The step comes from this chunk: the log-loss's curvature is at most 1/4
         # (binary) or 1/2 (softmax) times |x|^2, and a minibatch mean sees the mean
@@ -513,51 +536,25 @@ class NormRegLogisticRegressionCV(NormRegLogisticRegression):
             _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
         )
         _, classes = _encode_targets(y, sample_weight)
-        self.alphas_ = self._alpha_grid(X, y, sample_weight)
-        cv = check_cv(self.cv, y, classifier=True)
-        folds = list(cv.split(X, y))
-        for index, (train, _) in enumerate(folds):
-            missing = np.setdiff1d(classes, y[train])
-            if missing.size:
-                raise ValueError(
-                    f"Training fold {index} of the cross-validation has no samples of class(es) "
-                    f"{missing.tolist()!r}; use fewer folds or more samples of each class."
-                )
-        base = NormRegLogisticRegression(
-            **{k: v for k, v in self.get_params().items() if k in NormRegLogisticRegression().get_params()}
-        )
-        scorer = check_scoring(base, scoring=self.scoring)
-        paths = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_path)(base, X, y, sample_weight, train, test, self.alphas_, scorer)
-            for train, test in folds
-        )
-        self.scores_ = np.array([scores for scores, _ in paths])
-        self.coefs_paths_ = np.array([coefs for _, coefs in paths])
-        best = int(np.argmax(self.scores_.mean(axis=0)))
-        self.alpha_ = float(self.alphas_[best])
-        final = clone(base).set_params(alpha=self.alpha_)
-        if self.refit:
-            final.fit(X, y, sample_weight=sample_weight)
-        else:  # fitted attributes from the first fold, coefficients averaged over all
-            final.fit(X[folds[0][0]], y[folds[0][0]], sample_weight=sample_weight[folds[0][0]])
-            mean = self.coefs_paths_[:, best].mean(axis=0)
-            final.coef_ = mean[:, : X.shape[1]].astype(X.dtype)
-            final.intercept_ = (mean[:, X.shape[1]] if self.fit_intercept else np.zeros(len(mean))).astype(
-                X.dtype
-            )
-        for name in ("classes_", "coef_", "intercept_", "n_iter_", "objective_", "kkt_violation_"):
-            setattr(self, name, getattr(final, name))
+
+        def check_folds(folds):
+            for index, (train, _) in enumerate(folds):
+                missing = np.setdiff1d(classes, y[train])
+                if missing.size:
+                    raise ValueError(
+                        f"Training fold {index} of the cross-validation has no samples of class(es) "
+                        f"{missing.tolist()!r}; use fewer folds or more samples of each class."
+                    )
+
+        _cross_validated_path(self, NormRegLogisticRegression, X, y, sample_weight, check_folds)
         return self
+
+    def _scorer(self, base):
+        return check_scoring(base, scoring=self.scoring)
 
     def _alpha_grid(self, X, y, sample_weight):
         if not isinstance(self.alphas, Integral):
-            alphas = np.asarray(self.alphas, dtype=float)
-            if alphas.ndim != 1 or alphas.size == 0 or not np.all(np.isfinite(alphas)) or np.any(alphas < 0):
-                raise ValueError(
-                    "alphas must be a non-empty 1-D list of finite, non-negative numbers; "
-                    f"got {self.alphas!r}."
-                )
-            return np.sort(alphas)[::-1]
+            return _explicit_alphas(self.alphas)
         encoded = LabelEncoder().fit_transform(y)
         n_classes = encoded.max() + 1
         objective = _logistic_objective(X, encoded, sample_weight, n_classes, self.fit_intercept)
@@ -572,7 +569,453 @@ class NormRegLogisticRegressionCV(NormRegLogisticRegression):
         alpha_max = get_penalty(sparse_penalty, alpha=1.0, l1_ratio=max(self.l1_ratio, 1e-3)).alpha_max(
             gradient
         )
-        return np.geomspace(alpha_max, alpha_max * 1e-4, self.alphas)
+        return _geometric_grid(alpha_max, self.alphas, 1e-4)
+
+
+class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
+    """Linear regression with a free choice of loss and penalty, solved to a certified optimum.
+
+    Minimises
+
+        (1 / sum(s)) * sum_i s_i * mean_over_outputs(loss(y_i, x_i W^T + b)) + alpha * penalty(W)
+
+    with sample weights ``s`` and unpenalised intercepts ``b``; ``y`` may have
+    several columns (outputs). Any of the four losses with any of the four
+    penalties, one estimator, so ``GridSearchCV`` can search over them.
+
+    Links to scikit-learn (same objective, tested):
+
+    - ``Lasso(alpha=a)`` / ``ElasticNet(alpha=a, l1_ratio=r)``: ours with
+      ``loss='squared_error'``, ``penalty='l1'`` / ``'elasticnet'``, the same ``alpha``
+      and ``l1_ratio``;
+    - ``Ridge(alpha=a_r)``: ours with ``penalty='l2'`` and ``alpha = a_r / sum(s)``;
+    - ``QuantileRegressor(quantile=q, alpha=a)``: ours with ``loss='quantile'``,
+      ``penalty='l1'`` and the same ``alpha``;
+    - ``HuberRegressor`` estimates a scale jointly with the coefficients, so it
+      minimises another objective; ``huber_delta`` here is in the units of ``y``.
+
+    How it is solved: smooth losses (squared, Huber) by the working-set
+    proximal Newton solver (or L-BFGS-B, see ``solver``) to a relative KKT
+    violation ``<= tol``. The non-smooth losses (absolute, quantile) by exact
+    methods, certified by the relative duality gap ``<= tol``: with no penalty
+    or L1, the dual linear programme solved by HiGHS; with L2 or elastic net,
+    a smoothing path (the loss's Moreau envelope, narrowed tenfold per stage)
+    finished by an exact step on the interpolated samples.
+
+    Parameters
+    ----------
+    loss : {'squared_error', 'absolute_error', 'huber', 'quantile', 'l2', 'l1'}, default='squared_error'
+        Data-fit loss on the residual ``prediction - y``: ``0.5 r^2``, ``|r|``,
+        Huber, or the pinball loss of level ``quantile`` (``'l2'`` and ``'l1'``
+        are aliases of the first two).
+    penalty : {'l2', 'l1', 'elasticnet'} or None, default='l2'
+        ``0.5 ||W||^2``, ``||W||_1``, ``l1_ratio ||W||_1 + 0.5 (1 - l1_ratio) ||W||^2``.
+    alpha : float, default=1e-4
+        Penalty strength, ``>= 0``.
+    l1_ratio : float, default=0.5
+        L1 share of the elastic net, in ``[0, 1]``.
+    huber_delta : float, default=1.0
+        Residual size (in units of ``y``) where the Huber loss turns linear.
+    quantile : float, default=0.5
+        Level in (0, 1) of the quantile loss: the model predicts the
+        ``quantile``-quantile of ``y`` given ``x`` (0.5: the median).
+    fit_intercept : bool, default=True
+        Whether to fit (unpenalised) intercepts.
+    solver : {'auto', 'newton', 'lbfgs', 'fista'}, default='auto'
+        Solver for the smooth losses, as in :class:`NormRegLogisticRegression`
+        (``'auto'``: Newton with an L1 part or on at most 500 features,
+        L-BFGS-B otherwise).
+        The non-smooth losses always use their exact methods.
+    tol : float, default=1e-8
+        Target relative KKT violation (smooth losses) or relative duality gap
+        (non-smooth losses).
+    max_iter : int, default=1000
+        Maximum solver iterations.
+    warm_start : bool, default=False
+        Start from the previous solution when the shapes agree.
+    verbose : int, default=0
+        Print progress.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+        Coefficients (1-D for 1-D ``y``, as scikit-learn's linear models).
+    intercept_ : float or ndarray of shape (n_targets,)
+        Intercepts (0 without ``fit_intercept``).
+    n_iter_ : int
+        Solver iterations (simplex iterations for the linear programme).
+    objective_ : float
+        The objective at the solution.
+    kkt_violation_ : float
+        Smooth losses: the relative KKT violation at the solution.
+    dual_gap_ : float
+        Non-smooth losses: the relative duality gap at the solution.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string column names.
+
+    See Also
+    --------
+    NormRegLinearRegressionCV : ``alpha`` chosen by cross-validation.
+    sklearn.linear_model.Lasso, sklearn.linear_model.QuantileRegressor : special cases.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_normreg import NormRegLinearRegression
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(200, 5))
+    >>> y = X @ [3.0, 0, 0, -2.0, 0] + rng.standard_t(1, size=200)  # heavy-tailed noise
+    >>> model = NormRegLinearRegression(loss="absolute_error", penalty="l1", alpha=0.05).fit(X, y)
+    >>> model.coef_.round(1), model.dual_gap_ < 1e-8
+    (array([ 3.1,  0. ,  0. , -1.8,  0. ]), True)
+    """
+
+    _parameter_constraints: dict = {
+        "loss": [StrOptions(set(LOSSES) | set(LOSS_ALIASES))],
+        "penalty": [StrOptions({name for name in PENALTIES if name}), None],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "huber_delta": [Interval(Real, 0, None, closed="neither")],
+        "quantile": [Interval(Real, 0, 1, closed="neither")],
+        "fit_intercept": ["boolean"],
+        "solver": [StrOptions({"auto", "newton", "lbfgs", "fista"})],
+        "tol": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "warm_start": ["boolean"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        loss="squared_error",
+        penalty="l2",
+        *,
+        alpha=1e-4,
+        l1_ratio=0.5,
+        huber_delta=1.0,
+        quantile=0.5,
+        fit_intercept=True,
+        solver="auto",
+        tol=1e-8,
+        max_iter=1000,
+        warm_start=False,
+        verbose=0,
+    ):
+        self.loss = loss
+        self.penalty = penalty
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.huber_delta = huber_delta
+        self.quantile = quantile
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+        self.warm_start = warm_start
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to optimality.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data (CSR/CSC sparse is used as is).
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+            multi_output=True,
+            y_numeric=True,
+        )
+        sample_weight = _unit_max(
+            _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
+        )
+        if not sample_weight.sum() > 0:
+            raise ValueError("The sample weights sum to zero.")
+        objective = self._objective(X, y, sample_weight)
+        theta0 = self._start(objective, continue_fit=self.warm_start)
+        theta, n_iter, certificate = self._solve(objective, theta0, self.alpha)
+        self._set_solution(objective, theta, n_iter, certificate, self.alpha)
+        self.n_iter_ = int(n_iter)
+        if y.ndim == 1:
+            self.coef_, self.intercept_ = self.coef_[0], self.intercept_[0]
+        if not objective.loss.is_smooth:
+            self.dual_gap_ = self.__dict__.pop("kkt_violation_")
+        else:
+            self.__dict__.pop("dual_gap_", None)
+        return self
+
+    def _objective(self, X, y, sample_weight):
+        loss = get_loss(self.loss, huber_delta=self.huber_delta, quantile=self.quantile)
+        return LinearObjective(loss, X, y.astype(X.dtype, copy=False), sample_weight, self.fit_intercept)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.target_tags.multi_output = True
+        return tags
+
+
+class NormRegLinearRegressionCV(NormRegLinearRegression):
+    """Linear regression with ``alpha`` chosen by cross-validation over a warm-started path.
+
+    The same path as :class:`NormRegLogisticRegressionCV` (one shared helper):
+    each fold fits the alphas in decreasing order, every fit warm-started from
+    the previous one, scores each on its held-out part, and ``alpha_`` has the
+    best mean score; then the model is refit on all data.
+
+    Parameters
+    ----------
+    alphas : int or array-like of float, default=100
+        The alphas, or how many to place log-uniformly from ``alpha_max``
+        (the smallest alpha that zeroes every L1 coefficient) down to
+        ``eps * alpha_max``, as ``LassoCV``.
+    eps : float, default=1e-3
+        Length of the path, ``alpha_min / alpha_max``.
+    loss, penalty, l1_ratio, huber_delta, quantile, fit_intercept, solver, tol, max_iter, verbose
+        As in :class:`NormRegLinearRegression`.
+    cv : int, cross-validation generator or iterable, default=None
+        As in scikit-learn (None: 5-fold).
+    scoring : str or callable, default=None
+        Scorer; None: minus the held-out mean of the chosen loss (for the
+        squared loss, half the mean squared error, so the same choice as
+        ``LassoCV``).
+    n_jobs : int, default=None
+        Folds fitted in parallel.
+    refit : bool, default=True
+        Refit on all data with ``alpha_``; otherwise the folds' coefficients
+        at ``alpha_`` are averaged.
+
+    Attributes
+    ----------
+    alphas_ : ndarray of shape (n_alphas,)
+        The alphas, decreasing.
+    alpha_ : float
+        The chosen alpha.
+    scores_ : ndarray of shape (n_folds, n_alphas)
+        Held-out scores (with the default scoring, minus the mean loss: the
+        negative of ``LassoCV.mse_path_.T / 2`` for the squared loss).
+    coefs_paths_ : ndarray of shape (n_folds, n_alphas, n_targets, n_features + fit_intercept)
+        Coefficients (then intercepts) along each fold's path.
+    coef_, intercept_, n_iter_, objective_, kkt_violation_ or dual_gap_
+        As in :class:`NormRegLinearRegression`, for the final model.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sklearn_normreg import NormRegLinearRegressionCV
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> X = StandardScaler().fit_transform(X)
+    >>> model = NormRegLinearRegressionCV(penalty="l1", alphas=20, cv=3).fit(X, y)
+    >>> model.scores_.shape, bool(model.alpha_ in model.alphas_)
+    ((3, 20), True)
+    """
+
+    _parameter_constraints: dict = {
+        **NormRegLinearRegression._parameter_constraints,
+        "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "eps": [Interval(Real, 0, 1, closed="neither")],
+        "cv": ["cv_object"],
+        "scoring": [str, callable, None],
+        "n_jobs": [Integral, None],
+        "refit": ["boolean"],
+    }
+    _parameter_constraints.pop("warm_start")
+    _parameter_constraints.pop("alpha")
+
+    def __init__(
+        self,
+        loss="squared_error",
+        penalty="l2",
+        *,
+        alphas=100,
+        eps=1e-3,
+        l1_ratio=0.5,
+        huber_delta=1.0,
+        quantile=0.5,
+        fit_intercept=True,
+        cv=None,
+        scoring=None,
+        solver="auto",
+        tol=1e-8,
+        max_iter=1000,
+        n_jobs=None,
+        refit=True,
+        verbose=0,
+    ):
+        self.loss = loss
+        self.penalty = penalty
+        self.alphas = alphas
+        self.eps = eps
+        self.l1_ratio = l1_ratio
+        self.huber_delta = huber_delta
+        self.quantile = quantile
+        self.fit_intercept = fit_intercept
+        self.cv = cv
+        self.scoring = scoring
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+        self.n_jobs = n_jobs
+        self.refit = refit
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Choose ``alpha`` by cross-validation, then fit.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : object
+        """
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+            multi_output=True,
+            y_numeric=True,
+        )
+        sample_weight = _unit_max(
+            _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
+        )
+        if not sample_weight.sum() > 0:
+            raise ValueError("The sample weights sum to zero.")
+        _cross_validated_path(self, NormRegLinearRegression, X, y, sample_weight)
+        return self
+
+    def _scorer(self, base):
+        if self.scoring is not None:
+            return check_scoring(base, scoring=self.scoring)
+        return _minus_mean_loss
+
+    def _alpha_grid(self, X, y, sample_weight):
+        if not isinstance(self.alphas, Integral):
+            return _explicit_alphas(self.alphas)
+        objective = self._objective(X, y, sample_weight)
+        theta = np.zeros(objective.size, dtype=X.dtype)
+        if self.fit_intercept:
+            theta[objective.n_weights :] = _best_constants(objective)
+        gradient = objective.value_and_grad(theta)[1][: objective.n_weights]
+        # a penalty without an L1 part never zeroes everything: its grid starts at the L1 penalty's alpha_max
+        sparse_penalty = self.penalty if self.penalty == "elasticnet" else "l1"
+        alpha_max = get_penalty(sparse_penalty, alpha=1.0, l1_ratio=max(self.l1_ratio, 1e-3)).alpha_max(
+            gradient
+        )
+        return _geometric_grid(alpha_max, self.alphas, self.eps)
+
+
+def _minus_mean_loss(model, X, y, sample_weight=None):
+    """Default CV score: minus the held-out weighted mean of the model's own loss (higher is better)."""
+    loss = get_loss(model.loss, huber_delta=model.huber_delta, quantile=model.quantile)
+    raw = np.asarray(model.predict(X)).reshape(X.shape[0], -1)
+    per_sample = loss.loss(np.asarray(y).reshape(raw.shape), raw).mean(axis=1)
+    return -float(np.average(per_sample, weights=sample_weight))
+
+
+def _best_constants(objective):
+    """The intercepts of the model without features, per output (a 1-D convex problem each)."""
+    weights = objective.weights.astype(np.float64)
+    constants = []
+    for column in objective.y.T.astype(np.float64):
+
+        def mean_loss(b, column=column):
+            return float(weights @ objective.loss.loss(column, np.full_like(column, b)))
+
+        low, high = column.min(), column.max()
+        constants.append(
+            minimize_scalar(mean_loss, bounds=(low, high), method="bounded").x if high > low else low
+        )
+    return constants
+
+
+def _geometric_grid(alpha_max, n_alphas, ratio):
+    """``n_alphas`` log-spaced from ``alpha_max`` down to ``ratio * alpha_max``.
+
+    When nothing can be learned (``alpha_max`` is 0: constant targets or zero
+    features), every alpha gives the same model: a constant grid, as ``LassoCV``.
+    """
+    if not alpha_max > np.finfo(np.float64).resolution:
+        return np.full(n_alphas, np.finfo(np.float64).resolution)
+    return np.geomspace(alpha_max, alpha_max * ratio, n_alphas)
+
+
+def _explicit_alphas(alphas):
+    """User-given alphas, validated and in decreasing order (the path's warm-start order)."""
+    values = np.asarray(alphas, dtype=float)
+    if values.ndim != 1 or values.size == 0 or not np.all(np.isfinite(values)) or np.any(values < 0):
+        raise ValueError(
+            f"alphas must be a non-empty 1-D list of finite, non-negative numbers; got {alphas!r}."
+        )
+    return np.sort(values)[::-1]
+
+
+def _cross_validated_path(search, Single, X, y, sample_weight, check_folds=None):
+    """The fit of the cross-validated models, shared: folds, warm-started paths, choice, refit.
+
+    Sets ``alphas_``, ``scores_``, ``coefs_paths_``, ``alpha_`` and the final
+    model's fitted attributes on ``search``; ``Single`` is the one-alpha class.
+    """
+    search.alphas_ = search._alpha_grid(X, y, sample_weight)
+    classifier = is_classifier(search)
+    folds = list(check_cv(search.cv, y, classifier=classifier).split(X, y))
+    if check_folds is not None:
+        check_folds(folds)
+    single_params = Single().get_params()
+    base = Single(**{k: v for k, v in search.get_params().items() if k in single_params})
+    scorer = search._scorer(base)
+    paths = Parallel(n_jobs=search.n_jobs)(
+        delayed(_fit_path)(base, X, y, sample_weight, train, test, search.alphas_, scorer)
+        for train, test in folds
+    )
+    search.scores_ = np.array([scores for scores, _ in paths])
+    search.coefs_paths_ = np.array([coefs for _, coefs in paths])
+    best = int(np.argmax(search.scores_.mean(axis=0)))
+    search.alpha_ = float(search.alphas_[best])
+    final = clone(base).set_params(alpha=search.alpha_)
+    if search.refit:
+        final.fit(X, y, sample_weight=sample_weight)
+    else:  # fitted attributes from the first fold, coefficients averaged over all
+        train = folds[0][0]
+        final.fit(X[train], y[train], sample_weight=sample_weight[train])
+        mean = search.coefs_paths_[:, best].mean(axis=0)
+        coef, intercept = (
+            mean[:, : X.shape[1]],
+            mean[:, X.shape[1]] if search.fit_intercept else 0 * mean[:, 0],
+        )
+        final.coef_ = coef.reshape(np.shape(final.coef_)).astype(X.dtype)
+        final.intercept_ = intercept.reshape(np.shape(final.intercept_)).astype(X.dtype)
+    for name, value in vars(final).items():
+        if (
+            name.endswith("_")
+            and not name.startswith("_")
+            and name not in ("n_features_in_", "feature_names_in_")
+        ):
+            setattr(search, name, value)
 
 
 def _unit_max(sample_weight):
@@ -629,10 +1072,12 @@ def _fit_path(base, X, y, sample_weight, train, test, alphas, scorer):
         for alpha in alphas:
             # warm start: the previous alpha's support seeds the working set
             model.set_params(alpha=alpha).fit(X_train, y[train], sample_weight=sample_weight[train])
-            scores.append(scorer(model, X[test], y[test]))
+            # held-out scores weigh the samples as the fit does
+            scores.append(scorer(model, X[test], y[test], sample_weight=sample_weight[test]))
+            coef = np.atleast_2d(model.coef_)
             coefs.append(
-                np.column_stack([model.coef_, model.intercept_])
+                np.column_stack([coef, np.atleast_1d(model.intercept_)])
                 if model.fit_intercept
-                else model.coef_.copy()
+                else coef.copy()
             )
     return np.array(scores), np.array(coefs)

@@ -5,6 +5,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklearn_normreg import (
     L1Normalizer,
     L2Normalizer,
+    NormRegLinearRegression,
+    NormRegLinearRegressionCV,
     NormRegLogisticRegression,
     NormRegLogisticRegressionCV,
     NormRegMLPRegressor,
@@ -13,6 +15,11 @@ from sklearn_normreg import (
 ESTIMATORS = [
     L1Normalizer(),
     L2Normalizer(),
+    NormRegLinearRegression(),
+    NormRegLinearRegression(loss="huber", penalty="l1", alpha=0.01),
+    NormRegLinearRegression(loss="quantile", quantile=0.8, penalty="l1", alpha=0.01),
+    NormRegLinearRegression(loss="absolute_error", penalty="elasticnet", alpha=0.01),
+    NormRegLinearRegressionCV(alphas=3, cv=3),
     NormRegLogisticRegression(),
     NormRegLogisticRegressionCV(alphas=3, cv=3),
     NormRegMLPRegressor(),
