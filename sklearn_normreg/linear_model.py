@@ -938,18 +938,38 @@ def _minus_mean_loss(model, X, y, sample_weight=None):
 
 
 def _best_constants(objective):
-    """The intercepts of the model without features, per output (a 1-D convex problem each)."""
+    """The intercepts of the model without features, per output (exact: the grid starts at alpha_max).
+
+    The weighted mean for the squared loss, the weighted quantile for the pinball
+    losses, else a bounded 1-D minimisation (Brent) finished by Newton steps.
+    """
     weights = objective.weights.astype(np.float64)
+    loss = objective.loss
     constants = []
     for column in objective.y.T.astype(np.float64):
-
-        def mean_loss(b, column=column):
-            return float(weights @ objective.loss.loss(column, np.full_like(column, b)))
-
-        low, high = column.min(), column.max()
-        constants.append(
-            minimize_scalar(mean_loss, bounds=(low, high), method="bounded").x if high > low else low
-        )
+        if loss.name == "squared_error":
+            constants.append(float(weights @ column))
+        elif hasattr(loss, "pinball"):
+            order = np.argsort(column)
+            reached = np.cumsum(weights[order]) >= loss.pinball()[1] * weights.sum()
+            constants.append(float(column[order][np.argmax(reached)]))
+        else:
+            low, high = column.min(), column.max()
+            result = minimize_scalar(
+                lambda b, column=column: float(weights @ loss.loss(column, np.full_like(column, b))),
+                bounds=(low, high),
+                method="bounded",
+                options={"xatol": 1e-15 * max(abs(low), abs(high), 1e-300)},
+            )
+            constant = result.x if high > low else low
+            for _ in range(3):  # Brent stops near sqrt(eps) relative: Newton steps finish (Huber: exactly)
+                raw = np.full((len(column), 1), constant)
+                slope = weights @ loss.gradient(column[:, None], raw)[:, 0]
+                curvature = weights @ loss.sample_hessian(column[:, None], raw)[:, 0, 0]
+                if not curvature > 0:
+                    break
+                constant -= slope / curvature
+            constants.append(constant)
     return constants
 
 
