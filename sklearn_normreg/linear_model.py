@@ -1041,6 +1041,8 @@ def _cross_validated_path(search, Single, X, y, sample_weight, check_folds=None)
 def _unit_max(sample_weight):
     """Weights divided by their largest: the objective is a weighted mean, so only ratios matter,
     and weights like 1e308 would overflow their sum."""
+    if not np.all(np.isfinite(sample_weight)):  # a scalar weight is broadcast unchecked by sklearn
+        raise ValueError("sample_weight must be finite: it contains NaN or infinity.")
     largest = sample_weight.max(initial=0.0)
     return sample_weight / largest if largest > 0 else sample_weight
 

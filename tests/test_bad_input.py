@@ -762,6 +762,20 @@ for name, make, y_good in _models():
             ("complex", np.ones(12) + 1j, "Complex data not supported"),
         ]
     ]
+# a scalar weight is broadcast by scikit-learn without a finiteness check
+for name, make, y_good in _models():
+    if name == "mlp":
+        continue
+    CASES += [
+        (
+            f"{name}-scalar-{what}-weight",
+            _fit(make()),
+            lambda y=y_good, weight=weight: dict(X=X_GOOD.copy(), y=y.copy(), sample_weight=weight),
+            ValueError,
+            "sample_weight must be finite",
+        )
+        for what, weight in [("nan", np.nan), ("inf", np.inf)]
+    ]
 CASES += [
     (
         "logistic-weights-leave-one-class",
