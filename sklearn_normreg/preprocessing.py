@@ -263,11 +263,27 @@ def _normalize_sparse(X, norm, epsilon, in_place):
 
 
 def _refuse_sets(X, input_name):
-    """Refuse sets (and dict views) early: numpy would make them a 0-d object array."""
+    """Refuse what numpy would convert without complaint into something meaningless.
+
+    Sets (and dict views) become a 0-d object array; datetime64 / timedelta64
+    become their integer ticks, in a unit the data do not show; a masked array's
+    mask would be ignored.
+    """
     if isinstance(X, Set):
         raise TypeError(
             f"Input {input_name} must be an array-like (list, tuple, array or sparse matrix), "
             f"not a {type(X).__name__}: sets have no order, so they have no rows or axes."
+        )
+    kind = getattr(getattr(X, "dtype", None), "kind", None)
+    if kind in ("M", "m"):
+        raise TypeError(
+            f"Input {input_name} has dtype {X.dtype}: dates and durations have no norm. Convert them "
+            "to numbers explicitly, e.g. (x - x.min()) / np.timedelta64(1, 's')."
+        )
+    if np.ma.isMaskedArray(X) and np.ma.getmaskarray(X).any():
+        raise ValueError(
+            f"Input {input_name} is a masked array with masked entries, which normalising would "
+            "ignore; fill them first (e.g. x.filled(0)) or remove them."
         )
 
 
@@ -346,6 +362,10 @@ class _BaseRowNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         X_tr : {ndarray, sparse matrix} of shape (n_samples, n_features)
             Normalised rows, with the dtype of ``X`` (integers become float64).
         """
+        if copy is not None and not isinstance(copy, (bool, np.bool_)):
+            raise InvalidParameterError(
+                f"The 'copy' argument of transform must be a bool or None. Got {copy!r}."
+            )
         copy = self.copy if copy is None else copy
         X_in = X
         _refuse_sets(X, "X")
@@ -531,8 +551,13 @@ def _normalize_nd(x, norm, axis, epsilon):
     if axis is None:
         axis = tuple(range(x.ndim))
     axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+    for a in axes:  # checked here: numpy overflows on huge ints and names its internals
+        if not -x.ndim <= a < x.ndim:
+            raise _AxisError(f"axis {a} is out of bounds for an array of dimension {x.ndim}.")
+    if len({a % x.ndim for a in axes}) < len(axes):
+        raise ValueError(f"axis {axis!r} names the same axis twice.")
     destination = tuple(range(x.ndim - len(axes), x.ndim))
-    moved = np.moveaxis(x, axes, destination)  # validates axis (AxisError)
+    moved = np.moveaxis(x, axes, destination)
     rows = moved.reshape(-1, int(np.prod(moved.shape[x.ndim - len(axes) :])))
     # reshape copies when the moved view is not contiguous, and validation
     # copies on dtype conversion: such a copy is normalised in place.
@@ -540,6 +565,9 @@ def _normalize_nd(x, norm, axis, epsilon):
     _normalize(rows, out, _NORMS[norm], epsilon, input_name="x")
     return np.moveaxis(out.reshape(moved.shape), destination, axes)
 
+
+# numpy's AxisError (a ValueError and an IndexError) moved to np.exceptions in numpy 1.25
+_AxisError = getattr(np, "exceptions", np).AxisError
 
 _FUNCTION_PARAMS = {
     "x": ["array-like"],

@@ -744,6 +744,57 @@ CASES += [
 ]
 
 
+# dates, durations and masks, which numpy converts without complaint into something meaningless
+for Est in NORMALIZERS:
+    CASES += [
+        (
+            f"{Est.__name__}-datetime64",
+            _fit_transform(Est()),
+            lambda: dict(X=np.array([["2020-01-01", "2021-06-01"]], dtype="datetime64[D]")),
+            TypeError,
+            "dates and durations have no norm",
+        ),
+        (
+            f"{Est.__name__}-transform-copy-not-bool",
+            lambda X, est=Est(): est.transform(X, copy="no"),
+            lambda: dict(X=X_GOOD.copy()),
+            InvalidParameterError,
+            "'copy' argument of transform",
+        ),
+    ]
+for func in FUNCTIONS:
+    CASES += [
+        (
+            f"{func.__name__}-timedelta64",
+            lambda X, f=func: f(X),
+            lambda: dict(X=np.array([1, 2], dtype="timedelta64[s]")),
+            TypeError,
+            "dates and durations have no norm",
+        ),
+        (
+            f"{func.__name__}-masked-entries",
+            lambda X, f=func: f(X),
+            lambda: dict(X=np.ma.masked_array([1.0, 2.0], mask=[False, True])),
+            ValueError,
+            "masked array with masked entries",
+        ),
+        (
+            f"{func.__name__}-huge-axis",
+            lambda X, f=func: f(X, axis=10**30),
+            lambda: dict(X=X_GOOD.copy()),
+            ValueError,
+            "out of bounds for an array of dimension 2",
+        ),
+        (
+            f"{func.__name__}-repeated-axis",
+            lambda X, f=func: f(X, axis=(0, 0)),
+            lambda: dict(X=X_GOOD.copy()),
+            ValueError,
+            "names the same axis twice",
+        ),
+    ]
+
+
 # --- sample weights -------------------------------------------------------------------------
 
 for name, make, y_good in _models():
