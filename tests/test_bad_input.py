@@ -756,7 +756,7 @@ for Est in NORMALIZERS:
         ),
         (
             f"{Est.__name__}-transform-copy-not-bool",
-            lambda X, est=Est(): est.transform(X, copy="no"),
+            lambda X, Est=Est: Est().transform(X, copy="no"),
             lambda: dict(X=X_GOOD.copy()),
             InvalidParameterError,
             "'copy' argument of transform",
