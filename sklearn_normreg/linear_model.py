@@ -27,6 +27,7 @@ from ._loss import CLASSIFICATION_LOSSES, LOSS_ALIASES, LOSSES, get_loss
 from ._objective import LinearObjective
 from ._penalty import PENALTIES, get_penalty
 from ._solvers import gradient_move, proximal_step, relative_kkt_violation, single_threaded_blas, solve
+from .preprocessing import _clear_input_errors
 
 __all__ = [
     "NormRegLinearRegression",
@@ -264,7 +265,7 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearM
         self : object
             The fitted estimator.
         """
-        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32])
+        X, y = _validated(self, X, y)
         sample_weight = _unit_max(
             _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
         )
@@ -322,9 +323,7 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearM
             The updated estimator.
         """
         first_call = _check_partial_fit_first_call(self, classes)
-        X, y = validate_data(
-            self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=first_call
-        )
+        X, y = _validated(self, X, y, reset=first_call)
         check_classification_targets(y)
         if len(self.classes_) < 2:
             raise ValueError(f"classes must hold at least 2 classes, got {list(self.classes_)!r}.")
@@ -531,7 +530,7 @@ class NormRegLogisticRegressionCV(NormRegLogisticRegression):
         -------
         self : object
         """
-        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32])
+        X, y = _validated(self, X, y)
         sample_weight = _unit_max(
             _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
         )
@@ -734,15 +733,7 @@ class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
         self : object
             The fitted estimator.
         """
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
-            multi_output=True,
-            y_numeric=True,
-        )
+        X, y = _validated(self, X, y, multi_output=True, y_numeric=True)
         sample_weight = _unit_max(
             _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
         )
@@ -891,15 +882,7 @@ class NormRegLinearRegressionCV(NormRegLinearRegression):
         -------
         self : object
         """
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
-            multi_output=True,
-            y_numeric=True,
-        )
+        X, y = _validated(self, X, y, multi_output=True, y_numeric=True)
         sample_weight = _unit_max(
             _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
         )
@@ -1036,6 +1019,15 @@ def _cross_validated_path(search, Single, X, y, sample_weight, check_folds=None)
             and name not in ("n_features_in_", "feature_names_in_")
         ):
             setattr(search, name, value)
+
+
+def _validated(estimator, X, y, **params):
+    """``validate_data`` for the linear models (float64/32, CSR/CSC), with numpy's bare
+    conversion errors (a Python int beyond float64, ragged lists) made clear."""
+    with _clear_input_errors("X or y"):
+        return validate_data(
+            estimator, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], **params
+        )
 
 
 def _unit_max(sample_weight):

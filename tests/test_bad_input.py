@@ -795,6 +795,28 @@ for func in FUNCTIONS:
     ]
 
 
+# numpy's bare conversion errors, made clear by the linear models
+for name, make, y_good in _models():
+    if name == "mlp":
+        continue
+    CASES += [
+        (
+            f"{name}-int-beyond-float64-X",
+            _fit(make()),
+            lambda y=y_good: dict(X=[[10**400, 1.0, 1.0]] + X_GOOD[1:].tolist(), y=y.copy()),
+            ValueError,
+            "too large for float64",
+        ),
+        (
+            f"{name}-ragged-X",
+            _fit(make()),
+            lambda y=y_good: dict(X=[[1.0, 2.0, 3.0]] * 11 + [[1.0]], y=y.copy()),
+            ValueError,
+            "is ragged",
+        ),
+    ]
+
+
 # --- sample weights -------------------------------------------------------------------------
 
 for name, make, y_good in _models():
