@@ -1,5 +1,7 @@
 """The six-case loss x penalty study of the seed article, with the real estimator.
 
+``--model linear`` runs the same cases with the linear model instead.
+
 Run ``python -m sklearn_normreg --help`` for the options.
 """
 
@@ -23,6 +25,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from .datasets import make_noisy_wave
+from .linear_model import NormRegLinearRegression
 from .neural_network import NormRegMLPRegressor
 
 # The seed's six cases, numbered as the article numbers them, plus Huber + L2:
@@ -51,6 +54,32 @@ COLUMNS = [
     ("zero weights", "{:.1%}"),
     ("fit s", "{:.1f}"),
 ]
+
+# The linear panel: the same cases, plus the quantile loss at the median with
+# L1 (scikit-learn's QuantileRegressor). Its few coefficients and fast exact
+# fits need more decimals than the network's.
+LINEAR_CASES = [*CASES, ("Quantile loss + L1 reg", "quantile", "l1")]
+LINEAR_COLUMNS = [(name, "{:.3f}" if name in ("sum |W|", "fit s") else fmt) for name, fmt in COLUMNS]
+
+# What differs between the two model kinds (--model); the rest is shared.
+MODELS = {
+    "mlp": {
+        "cases": CASES,
+        "columns": COLUMNS,
+        "grid losses": ["squared_error", "absolute_error", "huber"],
+        "name": "network",
+        "findings": "The seed's findings, checked against this run:",
+        "title": "sklearn-normreg: the seed's loss x penalty study",
+    },
+    "linear": {
+        "cases": LINEAR_CASES,
+        "columns": LINEAR_COLUMNS,
+        "grid losses": ["squared_error", "absolute_error", "huber", "quantile"],
+        "name": "linear model",
+        "findings": "Findings about the linear fits, checked against this run:",
+        "title": "sklearn-normreg: the seed's loss x penalty study, linear model",
+    },
+}
 
 EPILOG = """\
 exit codes: 0 success; 2 bad arguments (argparse's message, a missing CSV file
@@ -87,7 +116,8 @@ def build_parser():
             "Reproduce the seed article's study: the same network (hidden layers 100, 104, 200, "
             "arctan units, identity output) and the same initial weights, trained with absolute / "
             "squared loss x no / L1 / L2 penalty as the article pairs them, plus Huber + L2. "
-            "Prints a table and the article's findings checked against it, and saves a figure."
+            "Prints a table and the article's findings checked against it, and saves a figure. "
+            "--model linear runs the same cases (and quantile + L1) with NormRegLinearRegression."
         ),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -114,17 +144,28 @@ def build_parser():
     )
     model = parser.add_argument_group("model")
     model.add_argument(
+        "--model",
+        choices=list(MODELS),
+        default="mlp",
+        help=(
+            "mlp: the seed's network (default); linear: NormRegLinearRegression, solved exactly, "
+            "fitted to the network's inputs (standardised x, or the CSV's features) and standardised "
+            "target, so a straight line in x on the embedded data, with quantile (median) + L1 "
+            "as an eighth case"
+        ),
+    )
+    model.add_argument(
         "--hidden",
         type=_layer_sizes,
         default=None,
         metavar="N,N,...",
-        help="hidden layer sizes (default: 100,104,200; --quick: 20,20)",
+        help="hidden layer sizes (default: 100,104,200; --quick: 20,20); ignored by --model linear",
     )
     model.add_argument(
         "--max-iter",
         type=_positive_int,
         default=None,
-        help="training epochs per case (default: 500; --quick: 40)",
+        help="training epochs per case (default: 500; --quick: 40); ignored by --model linear",
     )
     model.add_argument(
         "--alpha-l1",
@@ -319,11 +360,21 @@ def read_csv(path, target):
 
 
 def make_model(loss, penalty, alpha, settings):
-    """The study's network in a pipeline that standardises X and y.
+    """The study's network (or linear model) in a pipeline that standardises X and y.
 
     The same ``random_state`` in every case gives the same initial weights
-    and the same minibatch order: only the loss and the penalty differ.
+    and the same minibatch order: only the loss and the penalty differ. The
+    linear model is solved to its exact optimum: it has no seed.
     """
+    if settings["model"] == "linear":
+        linear = NormRegLinearRegression(
+            loss=loss,
+            penalty=penalty,
+            alpha=alpha,
+            huber_delta=settings["huber_delta"],
+            quantile=0.5,  # the quantile case fits the median
+        )
+        return _standardised("linear", linear)
     mlp = NormRegMLPRegressor(
         hidden_layer_sizes=settings["hidden"],
         activation="arctan",
@@ -337,15 +388,29 @@ def make_model(loss, penalty, alpha, settings):
         n_iter_no_change=settings["max_iter"],  # train every epoch, as the seed does
         random_state=settings["random_state"],
     )
-    regressor = Pipeline([("scale", StandardScaler()), ("mlp", mlp)])
+    return _standardised("mlp", mlp)
+
+
+def _standardised(name, estimator):
+    """ESTIMATOR as the step NAME of a pipeline that standardises X and y."""
+    regressor = Pipeline([("scale", StandardScaler()), (name, estimator)])
     return TransformedTargetRegressor(regressor=regressor, transformer=StandardScaler())
 
 
+def _weights(estimator):
+    """Sum |W| and the fraction of exactly-zero weights (a linear model's: its coefficients)."""
+    if isinstance(estimator, NormRegLinearRegression):
+        return float(np.abs(estimator.coef_).sum()), float(np.mean(estimator.coef_ == 0))
+    return float(estimator.weight_l1_norm_), float(estimator.weight_sparsity_)
+
+
 def run_study(X_train, y_train, X_test, y_test, y_test_clean, settings, progress=None):
-    """Fit the seven cases; return one dict of results per case, in order."""
+    """Fit the cases (seven, eight for the linear model); return one dict of results per case, in order."""
     rows = []
     alphas = {None: 0.0, "l1": settings["alpha_l1"], "l2": settings["alpha_l2"]}
-    for number, (name, loss, penalty) in enumerate(CASES, start=1):
+    cases = MODELS[settings["model"]]["cases"]
+    formats = dict(MODELS[settings["model"]]["columns"])
+    for number, (name, loss, penalty) in enumerate(cases, start=1):
         model = make_model(loss, penalty, alphas[penalty], settings)
         start = time.perf_counter()
         with warnings.catch_warnings():
@@ -353,7 +418,7 @@ def run_study(X_train, y_train, X_test, y_test, y_test_clean, settings, progress
             warnings.simplefilter("ignore", ConvergenceWarning)
             model.fit(X_train, y_train)
         seconds = time.perf_counter() - start
-        mlp = model.regressor_.named_steps["mlp"]
+        weight_sum, sparsity = _weights(model.regressor_.named_steps[settings["model"]])
         predicted = model.predict(X_test)
         row = {
             "case": f"{number} {name}",
@@ -364,15 +429,15 @@ def run_study(X_train, y_train, X_test, y_test, y_test_clean, settings, progress
             "test MAE": mean_absolute_error(y_test, predicted),
             "test RMSE": root_mean_squared_error(y_test, predicted),
             "clean test MAE": mean_absolute_error(y_test_clean, predicted),
-            "sum |W|": float(mlp.weight_l1_norm_),
-            "zero weights": float(mlp.weight_sparsity_),
+            "sum |W|": weight_sum,
+            "zero weights": sparsity,
             "fit s": seconds,
         }
         rows.append(row)
         if progress is not None:
             progress(
-                f"[{number}/{len(CASES)}] {row['case']}: clean test MAE {row['clean test MAE']:.3f}, "
-                f"sum |W| {row['sum |W|']:.1f}, {seconds:.1f} s"
+                f"[{number}/{len(cases)}] {row['case']}: clean test MAE {row['clean test MAE']:.3f}, "
+                f"sum |W| {formats['sum |W|'].format(row['sum |W|'])}, {seconds:.1f} s"
             )
         row["_model"] = model
     return rows
@@ -380,50 +445,87 @@ def run_study(X_train, y_train, X_test, y_test, y_test_clean, settings, progress
 
 def findings(rows):
     """The seed's claims, each checked against this run's table."""
-    by_case = {(row["loss"], row["penalty"]): row for row in rows}
-    comparisons = [
-        (by_case[(loss, penalty)], by_case[(loss, "None")])
-        for loss in ("absolute_error", "squared_error")
-        for penalty in ("l1", "l2")
-    ]
-    smaller = sum(reg["sum |W|"] < plain["sum |W|"] for reg, plain in comparisons)
     smallest = min(rows, key=lambda row: row["sum |W|"])
     most_robust = min(rows, key=lambda row: row["clean test MAE"])
-    squared = by_case[("squared_error", "None")]["clean test MAE"]
-    robust = [
-        (label, by_case[key]["clean test MAE"] < squared)
-        for label, key in (("absolute", ("absolute_error", "None")), ("huber", ("huber", "l2")))
-    ]
-    l1_sparsity = [
-        f"case {row['case'].split()[0]} {row['zero weights']:.0%}" for row in rows if row["penalty"] == "l1"
-    ]
     seed_smallest = "L1 loss + L2 reg"
     return [
-        f"Regularised cases have a smaller sum |W| than the same loss without penalty: "
-        f"{_yes_no(smaller == len(comparisons))} ({smaller} of {len(comparisons)}).",
+        f"Regularised cases have a smaller sum |W| than the same loss without penalty: {_shrinkage(rows)}.",
         f"L1 loss + L2 regularisation has the smallest sum |W| (the seed's finding): "
         f"{_yes_no(smallest['case'].endswith(seed_smallest))} "
         f"(smallest: case {smallest['case']}, {smallest['sum |W|']:.1f}).",
         f"A regularised network is the most robust to the noise (lowest clean test MAE): "
         f"{_yes_no(most_robust['penalty'] != 'None')} "
         f"(best: case {most_robust['case']}, {most_robust['clean test MAE']:.3f}).",
-        "Robust losses beat the squared loss on clean test MAE with outliers in the training data: "
-        + ", ".join(f"{label} {_yes_no(better)}" for label, better in robust)
-        + ".",
-        "Proximal L1 gives exact zeros (the seed's subgradient L1 cannot): "
-        + ", ".join(l1_sparsity)
-        + " of the weights are exactly 0.",
+        f"Robust losses beat the squared loss on clean test MAE with outliers in the training data: "
+        f"{_robust(rows)}.",
+        f"Proximal L1 gives exact zeros (the seed's subgradient L1 cannot): {_l1_zeros(rows)} "
+        "of the weights are exactly 0.",
     ]
+
+
+def linear_findings(rows):
+    """What the losses and penalties do to the linear fits, checked against this run's table."""
+    most_robust = min(rows, key=lambda row: row["clean test MAE"])
+    l1_rows = [row for row in rows if row["penalty"] == "l1"]
+    return [
+        f"Penalised fits have a smaller sum |W| than the same loss without penalty: {_shrinkage(rows)}.",
+        f"Robust losses beat the squared loss on clean test MAE with outliers in the training data: "
+        f"{_robust(rows)}.",
+        f"A robust loss gives the lowest clean test MAE: {_yes_no(most_robust['loss'] != 'squared_error')} "
+        f"(best: case {most_robust['case']}, {most_robust['clean test MAE']:.3f}).",
+        f"L1 gives exact zero coefficients: {_yes_no(any(row['zero weights'] > 0 for row in l1_rows))} "
+        f"({_l1_zeros(rows)} of the coefficients are exactly 0).",
+    ]
+
+
+def _by_case(rows):
+    """The rows by (loss, penalty)."""
+    return {(row["loss"], row["penalty"]): row for row in rows}
+
+
+def _shrinkage(rows):
+    """Whether each penalty shrinks sum |W| below the same loss's unpenalised case: 'yes (4 of 4)'."""
+    by_case = _by_case(rows)
+    comparisons = [
+        (by_case[(loss, penalty)], by_case[(loss, "None")])
+        for loss in ("absolute_error", "squared_error")
+        for penalty in ("l1", "l2")
+    ]
+    smaller = sum(reg["sum |W|"] < plain["sum |W|"] for reg, plain in comparisons)
+    return f"{_yes_no(smaller == len(comparisons))} ({smaller} of {len(comparisons)})"
+
+
+def _robust(rows):
+    """Whether each robust case beats the plain squared loss on clean test MAE: 'absolute yes, ...'."""
+    by_case = _by_case(rows)
+    squared = by_case[("squared_error", "None")]["clean test MAE"]
+    robust = [
+        (label, by_case[key]["clean test MAE"] < squared)
+        for label, key in (
+            ("absolute", ("absolute_error", "None")),
+            ("huber", ("huber", "l2")),
+            ("quantile", ("quantile", "l1")),
+        )
+        if key in by_case
+    ]
+    return ", ".join(f"{label} {_yes_no(better)}" for label, better in robust)
+
+
+def _l1_zeros(rows):
+    """The share of exact zeros of the L1 cases: 'case 3 0%, case 6 1%'."""
+    return ", ".join(
+        f"case {row['case'].split()[0]} {row['zero weights']:.0%}" for row in rows if row["penalty"] == "l1"
+    )
 
 
 def _yes_no(flag):
     return "yes" if flag else "no"
 
 
-def format_table(rows):
-    cells = [[fmt.format(row[name]) for name, fmt in COLUMNS] for row in rows]
-    widths = [max(len(name), *(len(line[i]) for line in cells)) for i, (name, _) in enumerate(COLUMNS)]
-    lines = ["  ".join(name.ljust(w) for (name, _), w in zip(COLUMNS, widths))]
+def format_table(rows, columns=COLUMNS):
+    cells = [[fmt.format(row[name]) for name, fmt in columns] for row in rows]
+    widths = [max(len(name), *(len(line[i]) for line in cells)) for i, (name, _) in enumerate(columns)]
+    lines = ["  ".join(name.ljust(w) for (name, _), w in zip(columns, widths))]
     lines.append("  ".join("-" * w for w in widths))
     lines += [
         "  ".join(cell.ljust(w) if i < 3 else cell.rjust(w) for i, (cell, w) in enumerate(zip(line, widths)))
@@ -432,14 +534,19 @@ def format_table(rows):
     return "\n".join(lines)
 
 
-def draw_figure(path, rows, X_train, y_train):
+def draw_figure(path, rows, X_train, y_train, title):
     """Small multiples of the fitted curves (or predicted vs true), and sum |W|."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(2, 4, figsize=(16, 7.5), constrained_layout=True)
+    # one panel per case and one for the weights: 2 x 4 (network), 3 x 3 (linear model)
+    n_rows = 2 if len(rows) < 8 else 3
+    n_columns = math.ceil((len(rows) + 1) / n_rows)
+    fig, axes = plt.subplots(
+        n_rows, n_columns, figsize=(4 * n_columns, 3.75 * n_rows), constrained_layout=True
+    )
     one_feature = X_train.shape[1] == 1
     grid = np.linspace(X_train.min(), X_train.max(), 400)[:, np.newaxis] if one_feature else None
     for ax, row in zip(axes.flat, rows):
@@ -464,16 +571,17 @@ def draw_figure(path, rows, X_train, y_train):
     twin.set_ylabel("fraction of exact-zero weights", color="C3")
     twin.set_ylim(0, 1)
     ax.set_title("weights: sum |W| (bars), sparsity (dots)", fontsize=10)
-    fig.suptitle("sklearn-normreg: the seed's loss x penalty study")
+    fig.suptitle(title)
     fig.savefig(path, dpi=80)
     plt.close(fig)
 
 
 def run_grid(X, y, settings, n_jobs, out):
     """GridSearchCV over loss x penalty x alpha; print the best and the top 5."""
-    prefix = "regressor__mlp__"
+    model = MODELS[settings["model"]]
+    prefix = f"regressor__{settings['model']}__"
     grid = {
-        prefix + "loss": ["squared_error", "absolute_error", "huber"],
+        prefix + "loss": model["grid losses"],
         prefix + "penalty": [None, "l1", "l2"],
         prefix + "alpha": sorted({settings["alpha_l1"], settings["alpha_l2"]}),
     }
@@ -487,7 +595,7 @@ def run_grid(X, y, settings, n_jobs, out):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         search.fit(X, y)
-    print("\nGrid search over loss x penalty x alpha (3-fold CV, scaler + network):", file=out)
+    print(f"\nGrid search over loss x penalty x alpha (3-fold CV, scaler + {model['name']}):", file=out)
     best = {key.removeprefix(prefix): value for key, value in search.best_params_.items()}
     print(f"best parameters: {best}", file=out)
     results = search.cv_results_
@@ -512,10 +620,15 @@ def _preset(args, name):
 
 
 def settings_from_args(args):
-    """The study's model settings from the parsed command line."""
+    """The study's model settings from the parsed command line (the network's only for it)."""
+    network = (
+        {"hidden": _preset(args, "hidden"), "max_iter": _preset(args, "max_iter")}
+        if args.model == "mlp"
+        else {}
+    )
     return {
-        "hidden": _preset(args, "hidden"),
-        "max_iter": _preset(args, "max_iter"),
+        "model": args.model,
+        **network,
         "alpha_l1": args.alpha_l1,
         "alpha_l2": args.alpha_l2,
         "huber_delta": args.huber_delta,
@@ -583,6 +696,20 @@ def check_split(parser, args, n_samples, what):
         )
 
 
+def describe_model(settings):
+    """The line that says which model the study fits."""
+    if settings["model"] == "linear":
+        return (
+            "Linear model: NormRegLinearRegression on the network's standardised inputs and target, "
+            "solved to a certified optimum in every case."
+        )
+    return (
+        f"Network: hidden {settings['hidden']}, arctan units, identity output, adam, "
+        f"{settings['max_iter']} epochs, random_state={settings['random_state']} "
+        "(the same initial weights in every case)."
+    )
+
+
 def main(argv=None, out=None):
     out = sys.stdout if out is None else out
     parser = build_parser()
@@ -618,12 +745,7 @@ def main(argv=None, out=None):
         y_test_clean = y_test
         source = f"{args.data} (target {args.target!r}, {X.shape[1]} features)"
     print(f"Data: {source}; {len(y_train)} training and {len(y_test)} test samples.", file=out)
-    print(
-        f"Network: hidden {settings['hidden']}, arctan units, identity output, adam, "
-        f"{settings['max_iter']} epochs, random_state={settings['random_state']} "
-        "(the same initial weights in every case).",
-        file=out,
-    )
+    print(describe_model(settings), file=out)
     rows = run_study(
         X_train,
         y_train,
@@ -633,14 +755,15 @@ def main(argv=None, out=None):
         settings,
         progress=lambda line: print(line, file=sys.stderr, flush=True),
     )
-    print("\n" + format_table(rows), file=out)
-    facts = findings(rows)
-    print("\nThe seed's findings, checked against this run:", file=out)
+    model = MODELS[settings["model"]]
+    print("\n" + format_table(rows, model["columns"]), file=out)
+    facts = linear_findings(rows) if settings["model"] == "linear" else findings(rows)
+    print("\n" + model["findings"], file=out)
     for fact in facts:
         print(f"- {fact}", file=out)
     if not args.no_figure:
         try:
-            draw_figure(args.figure, rows, X_train, y_train)
+            draw_figure(args.figure, rows, X_train, y_train, model["title"])
             print(f"\nFigure saved to {args.figure}", file=out)
         except ImportError:
             print('\nNo figure: matplotlib is not installed (pip install "sklearn-normreg[plot]").', file=out)
