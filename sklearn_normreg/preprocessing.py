@@ -254,9 +254,9 @@ def _normalize_values_rescaled(rows, out, norm, floor):
     np.divide(out, rows.expand(divisor), out=out)
 
 
-def _normalize_sparse(X, norm, epsilon, in_place):
+def _normalize_sparse(X, norm, epsilon, in_place, input_name="X"):
     """Normalise the rows of a CSR/CSC matrix or array, keeping its format."""
-    data = _normalize(X, X.data if in_place else np.empty_like(X.data), norm, epsilon)
+    data = _normalize(X, X.data if in_place else np.empty_like(X.data), norm, epsilon, input_name)
     if in_place:
         return X
     return type(X)((data, X.indices.copy(), X.indptr.copy()), shape=X.shape)
@@ -533,6 +533,8 @@ def _normalize_nd(x, norm, axis, epsilon):
     """Normalise ``x`` over ``axis`` by moving those axes last, as rows."""
     _refuse_sets(x, "x")
     axis = _check_axis(axis, f"{norm}_normalize")
+    if sp.issparse(x):
+        return _normalize_sparse_axis(x, norm, axis, epsilon)
     with _clear_input_errors("x"):
         if np.ndim(x) == 0:
             raise ValueError("Expected an array with at least 1 dimension, got a 0-d (scalar) input.")
@@ -569,8 +571,35 @@ def _normalize_nd(x, norm, axis, epsilon):
 # numpy's AxisError (a ValueError and an IndexError) moved to np.exceptions in numpy 1.25
 _AxisError = getattr(np, "exceptions", np).AxisError
 
+
+def _normalize_sparse_axis(x, norm, axis, epsilon):
+    """Sparse 2-D ``x`` (as ``sklearn.preprocessing.normalize``): its rows (axis 1) or columns
+    (axis 0), CSR and CSC kept, other formats made CSR; duplicate entries summed on a copy."""
+    if axis is None or (isinstance(axis, tuple) and len(axis) != 1):
+        raise ValueError(
+            f"Sparse input is normalised along one axis, 0 (columns) or 1 (rows); got axis={axis!r}. "
+            "Densify it (x.toarray()) to take one norm over several axes."
+        )
+    axis = axis[0] if isinstance(axis, tuple) else axis
+    if not -2 <= axis < 2:
+        raise _AxisError(f"axis {axis} is out of bounds for an array of dimension 2.")
+    x_in = x
+    x = check_array(
+        x, accept_sparse=("csr", "csc"), dtype=FLOAT_DTYPES, ensure_all_finite=False, input_name="x"
+    )
+    in_place = _is_fresh_copy(x, x_in)
+    if not x.has_canonical_format:
+        x = x if in_place else x.copy()
+        x.sum_duplicates()
+        in_place = True
+    if axis % 2 == 1:
+        return _normalize_sparse(x, _NORMS[norm], epsilon, in_place, "x")
+    # the columns of x are the rows of its transpose (a view: CSR <-> CSC)
+    return _normalize_sparse(x.T, _NORMS[norm], epsilon, in_place, "x").T
+
+
 _FUNCTION_PARAMS = {
-    "x": ["array-like"],
+    "x": ["array-like", "sparse matrix"],
     "axis": [None, "array-like", Interval(Integral, None, None, closed="neither")],
     "epsilon": [Interval(Real, 0, None, closed="left")],
 }
@@ -584,8 +613,10 @@ def l1_normalize(x, axis=-1, epsilon=1e-10):
 
     Parameters
     ----------
-    x : array-like of at least 1 dimension
+    x : array-like of at least 1 dimension, or sparse matrix
         Input values (integers are converted to float64; float32 is kept).
+        Sparse input is 2-D and normalised along one axis (0 or 1), as
+        ``sklearn.preprocessing.normalize`` does; CSR and CSC are kept.
     axis : int, tuple of int or None, default=-1
         Axis or axes over which the norm is taken (booleans are refused).
         ``None`` normalises the
@@ -596,7 +627,7 @@ def l1_normalize(x, axis=-1, epsilon=1e-10):
 
     Returns
     -------
-    normalized : ndarray of the same shape as ``x``
+    normalized : ndarray or sparse matrix of the same shape as ``x``
         A new array; ``x`` is not modified.
 
     Examples
@@ -619,8 +650,10 @@ def l2_normalize(x, axis=-1, epsilon=1e-10):
 
     Parameters
     ----------
-    x : array-like of at least 1 dimension
+    x : array-like of at least 1 dimension, or sparse matrix
         Input values (integers are converted to float64; float32 is kept).
+        Sparse input is 2-D and normalised along one axis (0 or 1), as
+        ``sklearn.preprocessing.normalize`` does; CSR and CSC are kept.
     axis : int, tuple of int or None, default=-1
         Axis or axes over which the norm is taken; ``None`` means all.
         Booleans are refused.
@@ -629,7 +662,7 @@ def l2_normalize(x, axis=-1, epsilon=1e-10):
 
     Returns
     -------
-    normalized : ndarray of the same shape as ``x``
+    normalized : ndarray or sparse matrix of the same shape as ``x``
         A new array; ``x`` is not modified.
 
     Examples

@@ -632,11 +632,20 @@ for name, make in CLASSIFIERS:
 for func in FUNCTIONS:
     CASES.append(
         (
-            f"{func.__name__}-sparse",
-            lambda X, f=func: f(X),
+            f"{func.__name__}-sparse-over-all-axes",
+            lambda X, f=func: f(X, axis=None),
             lambda: dict(X=sp.csr_matrix(X_GOOD)),
-            InvalidParameterError,
-            "'x' parameter",
+            ValueError,
+            "Sparse input is normalised along one axis",
+        )
+    )
+    CASES.append(
+        (
+            f"{func.__name__}-sparse-nan",
+            lambda X, f=func: f(X, axis=0),
+            lambda: dict(X=_canonical(sp.csc_matrix(_with(np.nan)))),
+            ValueError,
+            "Input x contains NaN",
         )
     )
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.preprocessing import Normalizer
+from sklearn.preprocessing import Normalizer, normalize
 from sklearn.utils._param_validation import InvalidParameterError
 
 import sklearn_normreg.preprocessing as prep
@@ -304,3 +304,20 @@ def test_function_bad_input(func):
         func(np.ones(3), epsilon=-1)
     with pytest.raises(ValueError, match="Complex data not supported"):
         func(np.array([1 + 1j]))
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo", "lil"])
+@pytest.mark.parametrize("axis", [0, 1, -1])
+@pytest.mark.parametrize("norm", ["l1", "l2"])
+def test_functions_on_sparse_input_equal_sklearn_normalize(fmt, axis, norm):
+    """As sklearn.preprocessing.normalize: CSR/CSC kept, other formats made CSR, x untouched."""
+    rng = np.random.default_rng(0)
+    dense = rng.normal(size=(7, 5))
+    dense[dense < 0.2] = 0
+    x = sp.csr_matrix(dense).asformat(fmt)
+    before = x.copy()
+    func = l1_normalize if norm == "l1" else l2_normalize
+    result = func(x, axis=axis, epsilon=0)
+    np.testing.assert_allclose(result.toarray(), normalize(dense, norm=norm, axis=axis % 2))
+    assert result.format == (fmt if fmt in ("csr", "csc") else "csr")
+    assert (x != before).nnz == 0
