@@ -455,6 +455,10 @@ def solve(objective, penalty, theta0=None, *, solver="auto", tol=1e-8, max_iter=
     can_newton = objective.loss.is_smooth
     if solver == "auto":
         solver = "newton" if can_newton and _working_sets_pay(objective, penalty) else "lbfgs"
+    if max_iter == 0:  # the starting point, as scikit-learn returns it (its certificate: none if non-smooth)
+        theta = np.zeros(objective.size) if theta0 is None else np.asarray(theta0, dtype=np.float64)
+        violation = relative_kkt_violation(objective, penalty, theta) if can_newton else np.inf
+        return SolveResult(theta, 0, violation, solver if can_newton else "highs", tol)
     if not can_newton:  # absolute / quantile loss: exact methods certified by the duality gap
         if dtype == np.float32:
             tol = max(tol, float(np.finfo(np.float32).eps))

@@ -58,6 +58,22 @@ class _LinearModelBase(BaseEstimator):
     def _penalty(self, alpha):
         return get_penalty(self.penalty, alpha=alpha, l1_ratio=self.l1_ratio)
 
+    def _warn_ignored_parameters(self):
+        """Say so when a parameter has no effect, as scikit-learn's LogisticRegression does."""
+        if self.penalty is None and self.alpha not in (0, 1e-4):
+            warnings.warn(
+                "Setting penalty=None will ignore the alpha and l1_ratio parameters.",
+                UserWarning,
+                stacklevel=4,
+            )
+        elif self.penalty != "elasticnet" and self.l1_ratio != 0.5:
+            warnings.warn(
+                "l1_ratio parameter is only used when penalty is 'elasticnet'. "
+                f"Got (penalty={self.penalty}).",
+                UserWarning,
+                stacklevel=4,
+            )
+
     def _start(self, objective, continue_fit):
         """Starting parameters: the fitted ones when continuing (and shapes agree), else zeros."""
         theta = np.zeros(objective.size, dtype=np.float64)
@@ -87,8 +103,8 @@ class _LinearModelBase(BaseEstimator):
         if violation > tol:
             certificate = "KKT violation" if objective.loss.is_smooth else "duality gap"
             warnings.warn(
-                f"{solver} failed to converge: it did not reach tol={tol:g} (relative {certificate} "
-                f"{violation:.2e}) in {n_iter} iterations; increase max_iter, scale the data, or add a "
+                f"{solver} failed to converge after {n_iter} iteration(s): it did not reach tol={tol:g} "
+                f"(relative {certificate} {violation:.2e}); increase max_iter, scale the data, or add a "
                 "penalty.",
                 ConvergenceWarning,
                 stacklevel=2,
@@ -212,7 +228,7 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearM
         "fit_intercept": ["boolean"],
         "solver": [StrOptions({"auto", "newton", "lbfgs", "fista"})],
         "tol": [Interval(Real, 0, None, closed="neither")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "warm_start": ["boolean"],
         "verbose": ["verbose"],
@@ -265,6 +281,7 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearM
         self : object
             The fitted estimator.
         """
+        self._warn_ignored_parameters()
         X, y = _validated(self, X, y)
         sample_weight = _unit_max(
             _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
@@ -322,6 +339,8 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearM
         self : object
             The updated estimator.
         """
+        if classes is not None:  # the first call
+            self._warn_ignored_parameters()
         first_call = _check_partial_fit_first_call(self, classes)
         X, y = _validated(self, X, y, reset=first_call)
         check_classification_targets(y)
@@ -681,7 +700,7 @@ class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
         "fit_intercept": ["boolean"],
         "solver": [StrOptions({"auto", "newton", "lbfgs", "fista"})],
         "tol": [Interval(Real, 0, None, closed="neither")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
         "warm_start": ["boolean"],
         "verbose": ["verbose"],
     }
@@ -737,6 +756,7 @@ class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
         sample_weight = _unit_max(
             _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
         )
+        self._warn_ignored_parameters()
         if not sample_weight.sum() > 0:
             raise ValueError("The sample weights sum to zero.")
         objective = self._objective(X, y, sample_weight)
@@ -1047,7 +1067,15 @@ def _with_class_weight(sample_weight, class_weight, classes, encoded, y=None):
         isinstance(v, Real) and np.isfinite(v) and v >= 0 for v in class_weight.values()
     ):
         raise ValueError(f"class_weight values must be finite, non-negative numbers; got {class_weight!r}.")
-    per_class = compute_class_weight(class_weight, classes=classes, y=y)
+    if class_weight == "balanced":
+        # from the weighted class counts, as scikit-learn >= 1.9 (the same as
+        # compute_class_weight's n_samples / (n_classes * counts) for unit weights)
+        counts = np.bincount(encoded, weights=sample_weight, minlength=len(classes))
+        per_class = np.divide(
+            sample_weight.sum(), len(classes) * counts, out=np.zeros(len(classes)), where=counts > 0
+        )
+    else:
+        per_class = compute_class_weight(class_weight, classes=classes, y=y)
     return _unit_max(sample_weight * per_class[encoded].astype(sample_weight.dtype))
 
 
@@ -1083,6 +1111,7 @@ def _fit_path(base, X, y, sample_weight, train, test, alphas, scorer):
     X_train = X[train].tocsc() if sp.issparse(X) else X[train]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", UserWarning)  # ignored parameters: the final refit says so once
         for alpha in alphas:
             # warm start: the previous alpha's support seeds the working set
             model.set_params(alpha=alpha).fit(X_train, y[train], sample_weight=sample_weight[train])

@@ -13,7 +13,12 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
-from sklearn_normreg import L2Normalizer, NormRegLogisticRegression, NormRegLogisticRegressionCV
+from sklearn_normreg import (
+    L2Normalizer,
+    NormRegLinearRegression,
+    NormRegLogisticRegression,
+    NormRegLogisticRegressionCV,
+)
 
 L1_RATIO = {None: 0.0, "l2": 0.0, "l1": 1.0, "elasticnet": 0.4}
 
@@ -261,3 +266,49 @@ def test_cv_without_refit_averages_the_folds(problems):
     best = list(model.alphas_).index(model.alpha_)
     np.testing.assert_allclose(model.coef_, model.coefs_paths_[:, best, :, :8].mean(axis=0))
     np.testing.assert_allclose(model.intercept_, model.coefs_paths_[:, best, :, 8].mean(axis=0))
+
+
+# --- drop-in details: max_iter=0, ignored parameters, balanced weights ------------------------
+
+
+@pytest.mark.parametrize("Est", [NormRegLogisticRegression, NormRegLinearRegression])
+def test_max_iter_zero_returns_the_initial_state(Est):
+    """As scikit-learn: no iteration, the starting point, n_iter_ == 0 and a ConvergenceWarning."""
+    X, y = make_classification(n_samples=60, n_features=4, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="failed to converge after 0 iteration"):
+        model = Est(max_iter=0).fit(X, y)
+    assert np.all(model.coef_ == 0) and np.all(model.intercept_ == 0)
+    assert np.ravel(model.n_iter_)[0] == 0
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"penalty": None, "alpha": 0.1}, "Setting penalty=None will ignore the alpha"),
+        ({"penalty": "l2", "l1_ratio": 0.3}, "l1_ratio parameter is only used when penalty is 'elasticnet'"),
+        ({"penalty": "l1", "l1_ratio": 0.9}, "l1_ratio parameter is only used when penalty is 'elasticnet'"),
+    ],
+)
+@pytest.mark.parametrize("Est", [NormRegLogisticRegression, NormRegLinearRegression])
+def test_ignored_parameters_warn_as_sklearn_does(Est, params, message):
+    X, y = make_classification(n_samples=60, n_features=4, random_state=0)
+    with pytest.warns(UserWarning, match=message):
+        Est(**params).fit(X, y)
+    with warnings.catch_warnings():  # defaults and meaningful combinations stay silent
+        warnings.simplefilter("error", UserWarning)
+        Est(penalty=params["penalty"]).fit(X, y)
+        Est(penalty="elasticnet", l1_ratio=0.3).fit(X, y)
+        Est(penalty=None, alpha=0.0).fit(X, y)
+
+
+def test_balanced_class_weight_uses_the_weighted_class_counts():
+    """scikit-learn 1.9 computes 'balanced' from the weighted counts: same coefficients."""
+    X, y = make_classification(n_samples=200, n_features=5, weights=[0.8], random_state=0)
+    weights = np.random.default_rng(0).uniform(0.2, 3, size=200)
+    ours = NormRegLogisticRegression(class_weight="balanced", alpha=1e-2).fit(X, y, sample_weight=weights)
+    counts = np.bincount(y, weights=weights)
+    balanced = weights.sum() / (2 * counts)
+    effective = weights * balanced[y]
+    C = 1 / (1e-2 * effective.sum())
+    peer = LogisticRegression(C=C, tol=1e-12, max_iter=10000).fit(X, y, sample_weight=effective)
+    np.testing.assert_allclose(ours.coef_, peer.coef_, rtol=1e-6)
