@@ -69,7 +69,400 @@ def _numeric_target(y, dtype):
         raise ValueError(f"y must be numeric; converting it to {np.dtype(dtype)} failed: {error}") from None
 
 
-class NormRegMLPRegressor(RegressorMixin, BaseEstimator):
+class _BaseNormRegMLP(BaseEstimator):
+    """What the MLP regressor and classifier share: initialisation, training, warm start.
+
+    ``_fit`` validates the data, lets the subclass encode the target, builds the
+    objective from the loss the subclass names and the penalty, and hands it to
+    the lbfgs or stochastic loop; the fitted attributes are set only once the
+    weights are known to be finite. Subclasses override the hooks only:
+
+    - ``_encode_target(y, dtype, first_pass, incremental, classes)``: the target
+      as a 2-D array in ``dtype`` and the fitted attributes it implies (at least
+      ``out_activation_``);
+    - ``_make_loss(out_activation)``: the loss on the raw network output;
+    - ``_validation_score(objective, theta, X, Y, sample_weight)``: early
+      stopping's score, higher is better;
+    - ``_stratify(Y, out_activation)``: the labels of a stratified
+      early-stopping split (None: a plain split).
+    """
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "penalty": [StrOptions({name for name in PENALTIES if name}), None],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+    }
+
+    # --- fitting ---------------------------------------------------------------------
+
+    def _hidden_sizes(self):
+        sizes = self.hidden_layer_sizes
+        sizes = [sizes] if np.ndim(sizes) == 0 else list(sizes)
+        if any(not isinstance(size, Integral) or size < 1 for size in sizes):
+            raise InvalidParameterError(
+                f"The 'hidden_layer_sizes' parameter of {type(self).__name__} must be positive "
+                f"integers, got {self.hidden_layer_sizes!r}."
+            )
+        return sizes
+
+    def _fit(self, X, y, sample_weight, incremental, classes=None):
+        hidden = self._hidden_sizes()
+        first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True.")
+        if not first_pass:
+            self._check_hidden_sizes_unchanged(hidden, incremental)
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            y_numeric=False,  # each estimator checks and encodes y itself (_encode_target)
+            dtype=(np.float64, np.float32),
+            reset=first_pass,
+        )
+        Y, fitted = self._encode_target(y, X.dtype, first_pass, incremental, classes)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
+            if not sample_weight.sum() > 0:
+                raise ValueError("sample_weight must not be all zeros.")
+        layout = MLPLayout([X.shape[1], *hidden, Y.shape[1]])
+        if not first_pass and layout.layer_units != [c.shape[0] for c in self.coefs_] + [self.n_outputs_]:
+            raise ValueError(
+                f"The data has {X.shape[1]} features and {Y.shape[1]} outputs but the fitted network "
+                f"has layers {[c.shape[0] for c in self.coefs_] + [self.n_outputs_]}; refit without "
+                "warm_start to change them."
+            )
+
+        # A local generator, passed down, never stored on self: two threads fitting
+        # the same estimator would otherwise draw from each other's generator.
+        random_state = check_random_state(self.random_state)
+        state = self._initial_state(layout, X.dtype, random_state) if first_pass else self._current_state()
+        state.update(fitted)
+        theta = layout.pack(state["coefs_"], state["intercepts_"], X.dtype)
+        objective = MLPObjective(
+            layout, ACTIVATIONS[self.activation], self._make_loss(state["out_activation_"])
+        )
+        penalty = get_penalty(self.penalty, alpha=self.alpha, l1_ratio=self.l1_ratio)
+        # An objective that is infinite at the start (a huge alpha, or huge
+        # warm-started weights) can only "diverge": say why before training.
+        message = self._penalty_overflow_message(penalty, theta[: layout.n_weights], "at the initial weights")
+        if message:
+            raise ValueError(message)
+        if self.solver == "lbfgs":
+            theta = self._fit_lbfgs(objective, penalty, theta, X, Y, sample_weight, state)
+        else:
+            theta = self._fit_stochastic(
+                objective, penalty, theta, X, Y, sample_weight, state, incremental, random_state
+            )
+
+        # Nothing is stored before the weights are known to be finite, so a
+        # diverging warm-started fit leaves the previous model intact.
+        weights = theta[: layout.n_weights]
+        coefs, intercepts = layout.views(theta.copy())
+        state.update(
+            coefs_=coefs,
+            intercepts_=intercepts,
+            n_layers_=len(layout.layer_units),
+            n_outputs_=Y.shape[1],
+            objective_=objective.value(theta, X, Y, sample_weight) + penalty.value(weights),
+            weight_l1_norm_=float(np.sum(np.abs(weights))),
+            weight_sparsity_=float(np.mean(weights == 0)) if weights.size else 0.0,
+        )
+        for name, value in state.items():
+            setattr(self, name, value)
+        return self
+
+    def _check_hidden_sizes_unchanged(self, hidden, incremental):
+        """Refuse to continue from fitted weights whose hidden layers differ from ``hidden``."""
+        fitted = [c.shape[1] for c in self.coefs_[:-1]]
+        if [int(size) for size in hidden] != fitted:
+            how = "partial_fit" if incremental else "warm_start=True"
+            raise ValueError(
+                f"hidden_layer_sizes={self.hidden_layer_sizes!r} does not match the fitted network's "
+                f"hidden layers {tuple(fitted)}: {how} continues from the fitted weights, so the layers "
+                "cannot change. To train a network with the new hidden_layer_sizes, call fit with "
+                "warm_start=False (or use a new estimator)."
+            )
+
+    def _penalty_overflow_message(self, penalty, weights, where, diverged=False):
+        """A message naming alpha if ``alpha * penalty(W)`` overflowed at finite weights, else None.
+
+        After a divergence (``diverged=True``) a penalty above ``sqrt(max float)``
+        counts too: its gradient is then large enough for the solver's own
+        arithmetic (Adam's squared gradients, the L-BFGS line search) to overflow.
+        """
+        if not np.isfinite(weights).all():
+            return None
+        with np.errstate(over="ignore", invalid="ignore"):
+            value = penalty.value(weights)
+        limit = np.sqrt(np.finfo(weights.dtype).max) if diverged else np.inf
+        if np.isfinite(value) and abs(value) < limit:
+            return None
+        return (
+            f"The penalty term alpha * penalty(W) overflowed {where} (alpha={self.alpha}, "
+            f"penalty={self.penalty!r}, max |w| = {float(np.max(np.abs(weights), initial=0)):.3g}): "
+            f"alpha * penalty(W) = {value:.3g} at finite weights. Use a smaller alpha"
+            + (" or refit without warm_start." if self.warm_start else ".")
+        )
+
+    def _initial_state(self, layout, dtype, random_state):
+        """scikit-learn's initialisation: Glorot uniform, the same draws in the same order."""
+        factor = 2.0 if self.activation == "logistic" else 6.0
+        coefs, intercepts = [], []
+        for fan_in, fan_out in layout.shapes:
+            bound = np.sqrt(factor / (fan_in + fan_out))
+            coefs.append(random_state.uniform(-bound, bound, (fan_in, fan_out)).astype(dtype, copy=False))
+            intercepts.append(random_state.uniform(-bound, bound, fan_out).astype(dtype, copy=False))
+        state = {"coefs_": coefs, "intercepts_": intercepts, "n_iter_": 0, "t_": 0, "_optimizer": None}
+        return {**state, **self._new_stochastic_bookkeeping()}
+
+    def _new_stochastic_bookkeeping(self):
+        if self.solver not in _STOCHASTIC_SOLVERS:
+            return {}
+        state = {"loss_curve_": [], "_no_improvement_count": 0}
+        if self.early_stopping:
+            return {**state, "validation_scores_": [], "best_validation_score_": -np.inf, "best_loss_": None}
+        return {**state, "validation_scores_": None, "best_validation_score_": None, "best_loss_": np.inf}
+
+    def _current_state(self):
+        """The fitted state to continue from, copied where a fit appends to it."""
+        names = [
+            "coefs_",
+            "intercepts_",
+            "n_iter_",
+            "t_",
+            "_optimizer",
+            "loss_curve_",
+            "_no_improvement_count",
+            "validation_scores_",
+            "best_validation_score_",
+            "best_loss_",
+        ]
+        state = {name: getattr(self, name) for name in names if hasattr(self, name)}
+        if "loss_curve_" not in state:  # the last fit used lbfgs
+            state.update(self._new_stochastic_bookkeeping())
+        for name in ("loss_curve_", "validation_scores_"):
+            if isinstance(state.get(name), list):
+                state[name] = list(state[name])
+        return state
+
+    def _fit_lbfgs(self, objective, penalty, theta, X, Y, sample_weight, state):
+        dtype = theta.dtype
+
+        def value_and_grad(x):
+            value, grad = objective.value_and_grad(x.astype(dtype, copy=False), X, Y, sample_weight)
+            return value, grad.astype(np.float64, copy=False)
+
+        penalized = np.zeros(theta.size, dtype=bool)
+        penalized[: objective.layout.n_weights] = True
+        # scipy's default ftol, as MLPRegressor: the same stopping rule.
+        solution, result = lbfgs(
+            value_and_grad,
+            theta,
+            penalty,
+            penalized,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            max_fun=self.max_fun,
+            ftol=2.220446049250313e-09,
+        )
+        if not np.isfinite(result.fun):
+            message = self._penalty_overflow_message(
+                penalty, solution[: objective.layout.n_weights].astype(dtype), "during lbfgs", diverged=True
+            )
+            raise ValueError(
+                message
+                or "lbfgs diverged: the objective became non-finite. Scale the inputs (e.g. StandardScaler)."
+            )
+        if result.status != 0:
+            warnings.warn(
+                f"lbfgs failed to converge after {result.nit} iterations: {result.message}. "
+                "Increase max_iter or scale the data.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        state.update(n_iter_=int(result.nit), loss_=float(result.fun))
+        return solution.astype(dtype)
+
+    def _fit_stochastic(
+        self, objective, penalty, theta, X, Y, sample_weight, state, incremental, random_state
+    ):
+        n_weights = objective.layout.n_weights
+        if not incremental or state.get("_optimizer") is None:
+            state["_optimizer"] = self._make_optimizer(theta)
+        optimizer = state["_optimizer"]
+        if self.early_stopping:
+            split = [X, Y] + ([sample_weight] if sample_weight is not None else [])
+            parts = train_test_split(
+                *split,
+                random_state=random_state,
+                test_size=self.validation_fraction,
+                stratify=self._stratify(Y, state["out_activation_"]),
+            )
+            X, X_val, Y, Y_val = parts[:4]
+            sample_weight, sample_weight_val = (
+                (parts[4], parts[5]) if sample_weight is not None else (None, None)
+            )
+            if X_val.shape[0] < 2:
+                raise ValueError(
+                    "The validation set is too small for early stopping: "
+                    f"{X_val.shape[0]} sample(s). Increase 'validation_fraction' or the size of the data."
+                )
+            # A part whose weights are all zero has an undefined (0/0) loss.
+            # We raise, as MLPRegressor does ("Sample weights must contain at
+            # least one non-zero number"), rather than re-split by weight: the
+            # split stays MLPRegressor's, and a silent different split would be
+            # a surprise of its own.
+            if sample_weight is not None:
+                for part, weights in (("validation", sample_weight_val), ("training", sample_weight)):
+                    if not weights.sum() > 0:
+                        raise ValueError(
+                            f"The early-stopping {part} split has sample weights that are all zero "
+                            f"({weights.shape[0]} samples), so its loss is undefined. Change "
+                            "random_state or validation_fraction, give more samples non-zero weight, "
+                            "or set early_stopping=False."
+                        )
+            best_theta = theta.copy()
+        n_samples = X.shape[0]
+        if self.batch_size == "auto":
+            batch_size = min(200, n_samples)
+        else:
+            if self.batch_size > n_samples:
+                warnings.warn(
+                    "Got `batch_size` larger than the sample size. It is going to be clipped.", stacklevel=2
+                )
+            batch_size = int(np.clip(self.batch_size, 1, n_samples))
+        total_weight = n_samples if sample_weight is None else float(sample_weight.sum())
+        grad = np.empty_like(theta)
+        weights, weight_slice = theta[:n_weights], slice(0, n_weights)
+        sample_idx = np.arange(n_samples)
+        state["n_iter_"] = 0
+        for _ in range(self.max_iter):
+            if self.shuffle:
+                sample_idx = shuffle(sample_idx, random_state=random_state)
+            accumulated = 0.0
+            for batch in gen_batches(n_samples, batch_size):
+                idx = sample_idx[batch] if self.shuffle else batch
+                weight_batch = None if sample_weight is None else sample_weight[idx]
+                value, _ = objective.value_and_grad(theta, X[idx], Y[idx], weight_batch, grad=grad)
+                accumulated += value * (
+                    batch.stop - batch.start if weight_batch is None else float(weight_batch.sum())
+                )
+                proximal_step(theta, grad, penalty, weight_slice, optimizer.step)
+            data_term = accumulated / total_weight
+            with np.errstate(over="ignore", invalid="ignore"):
+                loss = data_term + penalty.value(weights)
+            if not (np.isfinite(loss) and np.isfinite(theta).all() and optimizer.state_is_finite()):
+                message = (
+                    self._penalty_overflow_message(
+                        penalty, weights, f"at epoch {state['n_iter_'] + 1}", diverged=True
+                    )
+                    if np.isfinite(data_term)
+                    else None
+                )
+                raise ValueError(
+                    message
+                    or f"The {self.solver} solver diverged: the training loss or the weights became "
+                    f"non-finite at epoch {state['n_iter_'] + 1}. Try a smaller learning_rate_init "
+                    f"(now {self.learning_rate_init}) or scale the data."
+                )
+            state["n_iter_"] += 1
+            state["t_"] += n_samples
+            state["loss_"] = loss
+            state["loss_curve_"].append(loss)
+            if self.verbose:
+                print(f"Iteration {state['n_iter_']}, loss = {loss:.8f}")
+            if self.early_stopping:
+                score = self._validation_score(objective, theta, X_val, Y_val, sample_weight_val)
+                state["validation_scores_"].append(score)
+                if self.verbose:
+                    print(f"Validation score: {score:f}")
+                improved = score >= state["best_validation_score_"] + self.tol
+                if score > state["best_validation_score_"]:
+                    state["best_validation_score_"] = score
+                    best_theta[...] = theta
+            else:
+                improved = loss <= state["best_loss_"] - self.tol
+                state["best_loss_"] = min(state["best_loss_"], loss)
+            state["_no_improvement_count"] = 0 if improved else state["_no_improvement_count"] + 1
+            optimizer.iteration_ends(state["t_"])
+            if state["_no_improvement_count"] > self.n_iter_no_change:
+                what = "Validation score" if self.early_stopping else "Training loss"
+                message = (
+                    f"{what} did not improve more than tol={self.tol:f} for {self.n_iter_no_change} "
+                    "consecutive epochs."
+                )
+                if optimizer.trigger_stopping(message, self.verbose):
+                    break
+                state["_no_improvement_count"] = 0
+            if incremental:
+                break
+            if state["n_iter_"] == self.max_iter:
+                warnings.warn(
+                    f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
+                    "optimization hasn't converged yet.",
+                    ConvergenceWarning,
+                    stacklevel=2,
+                )
+        return best_theta if self.early_stopping else theta
+
+    def _make_optimizer(self, theta):
+        if self.solver == "sgd":
+            return SGDOptimizer(
+                theta.size,
+                theta.dtype,
+                self.learning_rate_init,
+                self.learning_rate,
+                self.momentum,
+                self.nesterovs_momentum,
+                self.power_t,
+            )
+        return AdamOptimizer(
+            theta.size, theta.dtype, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon
+        )
+
+    def _stratify(self, Y, out_activation):
+        return None
+
+    def _raw_prediction(self, X):
+        """The network's raw (pre-link) output for ``X``, a new array."""
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32), reset=False)
+        layout = MLPLayout([X.shape[1]] + [c.shape[1] for c in self.coefs_])
+        theta = layout.pack(self.coefs_, self.intercepts_, X.dtype)
+        return MLPObjective(layout, ACTIVATIONS[self.activation], None).forward(theta, X)[-1].copy()
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+class NormRegMLPRegressor(RegressorMixin, _BaseNormRegMLP):
     """Multi-layer perceptron regressor with a free choice of loss and penalty.
 
     Minimises, whatever the solver or batch size,
@@ -206,34 +599,10 @@ class NormRegMLPRegressor(RegressorMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(set(ACTIVATIONS))],
-        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "power_t": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "shuffle": ["boolean"],
-        "random_state": ["random_state"],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "verbose": ["verbose"],
-        "warm_start": ["boolean"],
-        "momentum": [Interval(Real, 0, 1, closed="both")],
-        "nesterovs_momentum": ["boolean"],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
-        "beta_1": [Interval(Real, 0, 1, closed="left")],
-        "beta_2": [Interval(Real, 0, 1, closed="left")],
-        "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
-        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        **_BaseNormRegMLP._parameter_constraints,
         "loss": [StrOptions(set(LOSSES) | set(LOSS_ALIASES))],
         "huber_delta": [Interval(Real, 0, None, closed="neither")],
         "quantile": [Interval(Real, 0, 1, closed="neither")],
-        "penalty": [StrOptions({name for name in PENALTIES if name}), None],
-        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
     }
 
     def __init__(
@@ -340,333 +709,16 @@ class NormRegMLPRegressor(RegressorMixin, BaseEstimator):
         """
         return self._fit(X, y, sample_weight, incremental=True)
 
-    def _hidden_sizes(self):
-        sizes = self.hidden_layer_sizes
-        sizes = [sizes] if np.ndim(sizes) == 0 else list(sizes)
-        if any(not isinstance(size, Integral) or size < 1 for size in sizes):
-            raise InvalidParameterError(
-                f"The 'hidden_layer_sizes' parameter of {type(self).__name__} must be positive "
-                f"integers, got {self.hidden_layer_sizes!r}."
-            )
-        return sizes
+    # --- the hooks -------------------------------------------------------------------
 
-    def _fit(self, X, y, sample_weight, incremental):
-        hidden = self._hidden_sizes()
-        first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
-        if self.early_stopping and incremental:
-            raise ValueError("partial_fit does not support early_stopping=True.")
-        if not first_pass:
-            self._check_hidden_sizes_unchanged(hidden, incremental)
-        # y_numeric=False: scikit-learn's y_numeric casts object arrays to float,
-        # which turns ["1.0", "2.0"] into numbers and ["a"] into a bare "could not
-        # convert string to float"; _numeric_target refuses both with a clear message.
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            multi_output=True,
-            y_numeric=False,
-            dtype=(np.float64, np.float32),
-            reset=first_pass,
-        )
-        Y = _numeric_target(y, X.dtype).reshape(X.shape[0], -1)
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
-            if not sample_weight.sum() > 0:
-                raise ValueError("sample_weight must not be all zeros.")
-        layout = MLPLayout([X.shape[1], *hidden, Y.shape[1]])
-        if not first_pass and layout.layer_units != [c.shape[0] for c in self.coefs_] + [self.n_outputs_]:
-            raise ValueError(
-                f"The data has {X.shape[1]} features and {Y.shape[1]} outputs but the fitted network "
-                f"has layers {[c.shape[0] for c in self.coefs_] + [self.n_outputs_]}; refit without "
-                "warm_start to change them."
-            )
+    def _encode_target(self, y, dtype, first_pass, incremental, classes):
+        return _numeric_target(y, dtype).reshape(y.shape[0], -1), {"out_activation_": "identity"}
 
-        # A local generator, passed down, never stored on self: two threads fitting
-        # the same estimator would otherwise draw from each other's generator.
-        random_state = check_random_state(self.random_state)
-        state = self._initial_state(layout, X.dtype, random_state) if first_pass else self._current_state()
-        theta = layout.pack(state["coefs_"], state["intercepts_"], X.dtype)
-        objective = MLPObjective(
-            layout,
-            ACTIVATIONS[self.activation],
-            get_loss(self.loss, huber_delta=self.huber_delta, quantile=self.quantile),
-        )
-        penalty = get_penalty(self.penalty, alpha=self.alpha, l1_ratio=self.l1_ratio)
-        # An objective that is infinite at the start (a huge alpha, or huge
-        # warm-started weights) can only "diverge": say why before training.
-        message = self._penalty_overflow_message(penalty, theta[: layout.n_weights], "at the initial weights")
-        if message:
-            raise ValueError(message)
-        if self.solver == "lbfgs":
-            theta = self._fit_lbfgs(objective, penalty, theta, X, Y, sample_weight, state)
-        else:
-            theta = self._fit_stochastic(
-                objective, penalty, theta, X, Y, sample_weight, state, incremental, random_state
-            )
+    def _make_loss(self, out_activation):
+        return get_loss(self.loss, huber_delta=self.huber_delta, quantile=self.quantile)
 
-        # Nothing is stored before the weights are known to be finite, so a
-        # diverging warm-started fit leaves the previous model intact.
-        weights = theta[: layout.n_weights]
-        coefs, intercepts = layout.views(theta.copy())
-        state.update(
-            coefs_=coefs,
-            intercepts_=intercepts,
-            n_layers_=len(layout.layer_units),
-            n_outputs_=Y.shape[1],
-            out_activation_="identity",
-            objective_=objective.value(theta, X, Y, sample_weight) + penalty.value(weights),
-            weight_l1_norm_=float(np.sum(np.abs(weights))),
-            weight_sparsity_=float(np.mean(weights == 0)) if weights.size else 0.0,
-        )
-        for name, value in state.items():
-            setattr(self, name, value)
-        return self
-
-    def _check_hidden_sizes_unchanged(self, hidden, incremental):
-        """Refuse to continue from fitted weights whose hidden layers differ from ``hidden``."""
-        fitted = [c.shape[1] for c in self.coefs_[:-1]]
-        if [int(size) for size in hidden] != fitted:
-            how = "partial_fit" if incremental else "warm_start=True"
-            raise ValueError(
-                f"hidden_layer_sizes={self.hidden_layer_sizes!r} does not match the fitted network's "
-                f"hidden layers {tuple(fitted)}: {how} continues from the fitted weights, so the layers "
-                "cannot change. To train a network with the new hidden_layer_sizes, call fit with "
-                "warm_start=False (or use a new estimator)."
-            )
-
-    def _penalty_overflow_message(self, penalty, weights, where, diverged=False):
-        """A message naming alpha if ``alpha * penalty(W)`` overflowed at finite weights, else None.
-
-        After a divergence (``diverged=True``) a penalty above ``sqrt(max float)``
-        counts too: its gradient is then large enough for the solver's own
-        arithmetic (Adam's squared gradients, the L-BFGS line search) to overflow.
-        """
-        if not np.isfinite(weights).all():
-            return None
-        with np.errstate(over="ignore", invalid="ignore"):
-            value = penalty.value(weights)
-        limit = np.sqrt(np.finfo(weights.dtype).max) if diverged else np.inf
-        if np.isfinite(value) and abs(value) < limit:
-            return None
-        return (
-            f"The penalty term alpha * penalty(W) overflowed {where} (alpha={self.alpha}, "
-            f"penalty={self.penalty!r}, max |w| = {float(np.max(np.abs(weights), initial=0)):.3g}): "
-            f"alpha * penalty(W) = {value:.3g} at finite weights. Use a smaller alpha"
-            + (" or refit without warm_start." if self.warm_start else ".")
-        )
-
-    def _initial_state(self, layout, dtype, random_state):
-        """scikit-learn's initialisation: Glorot uniform, the same draws in the same order."""
-        factor = 2.0 if self.activation == "logistic" else 6.0
-        coefs, intercepts = [], []
-        for fan_in, fan_out in layout.shapes:
-            bound = np.sqrt(factor / (fan_in + fan_out))
-            coefs.append(random_state.uniform(-bound, bound, (fan_in, fan_out)).astype(dtype, copy=False))
-            intercepts.append(random_state.uniform(-bound, bound, fan_out).astype(dtype, copy=False))
-        state = {"coefs_": coefs, "intercepts_": intercepts, "n_iter_": 0, "t_": 0, "_optimizer": None}
-        return {**state, **self._new_stochastic_bookkeeping()}
-
-    def _new_stochastic_bookkeeping(self):
-        if self.solver not in _STOCHASTIC_SOLVERS:
-            return {}
-        state = {"loss_curve_": [], "_no_improvement_count": 0}
-        if self.early_stopping:
-            return {**state, "validation_scores_": [], "best_validation_score_": -np.inf, "best_loss_": None}
-        return {**state, "validation_scores_": None, "best_validation_score_": None, "best_loss_": np.inf}
-
-    def _current_state(self):
-        """The fitted state to continue from, copied where a fit appends to it."""
-        names = [
-            "coefs_",
-            "intercepts_",
-            "n_iter_",
-            "t_",
-            "_optimizer",
-            "loss_curve_",
-            "_no_improvement_count",
-            "validation_scores_",
-            "best_validation_score_",
-            "best_loss_",
-        ]
-        state = {name: getattr(self, name) for name in names if hasattr(self, name)}
-        if "loss_curve_" not in state:  # the last fit used lbfgs
-            state.update(self._new_stochastic_bookkeeping())
-        for name in ("loss_curve_", "validation_scores_"):
-            if isinstance(state.get(name), list):
-                state[name] = list(state[name])
-        return state
-
-    def _fit_lbfgs(self, objective, penalty, theta, X, Y, sample_weight, state):
-        dtype = theta.dtype
-
-        def value_and_grad(x):
-            value, grad = objective.value_and_grad(x.astype(dtype, copy=False), X, Y, sample_weight)
-            return value, grad.astype(np.float64, copy=False)
-
-        penalized = np.zeros(theta.size, dtype=bool)
-        penalized[: objective.layout.n_weights] = True
-        # scipy's default ftol, as MLPRegressor: the same stopping rule.
-        solution, result = lbfgs(
-            value_and_grad,
-            theta,
-            penalty,
-            penalized,
-            max_iter=self.max_iter,
-            tol=self.tol,
-            max_fun=self.max_fun,
-            ftol=2.220446049250313e-09,
-        )
-        if not np.isfinite(result.fun):
-            message = self._penalty_overflow_message(
-                penalty, solution[: objective.layout.n_weights].astype(dtype), "during lbfgs", diverged=True
-            )
-            raise ValueError(
-                message
-                or "lbfgs diverged: the objective became non-finite. Scale the inputs (e.g. StandardScaler)."
-            )
-        if result.status != 0:
-            warnings.warn(
-                f"lbfgs failed to converge after {result.nit} iterations: {result.message}. "
-                "Increase max_iter or scale the data.",
-                ConvergenceWarning,
-                stacklevel=2,
-            )
-        state.update(n_iter_=int(result.nit), loss_=float(result.fun))
-        return solution.astype(dtype)
-
-    def _fit_stochastic(
-        self, objective, penalty, theta, X, Y, sample_weight, state, incremental, random_state
-    ):
-        n_weights = objective.layout.n_weights
-        if not incremental or state.get("_optimizer") is None:
-            state["_optimizer"] = self._make_optimizer(theta)
-        optimizer = state["_optimizer"]
-        if self.early_stopping:
-            split = [X, Y] + ([sample_weight] if sample_weight is not None else [])
-            parts = train_test_split(*split, random_state=random_state, test_size=self.validation_fraction)
-            X, X_val, Y, Y_val = parts[:4]
-            sample_weight, sample_weight_val = (
-                (parts[4], parts[5]) if sample_weight is not None else (None, None)
-            )
-            if X_val.shape[0] < 2:
-                raise ValueError(
-                    "The validation set is too small for early stopping: "
-                    f"{X_val.shape[0]} sample(s). Increase 'validation_fraction' or the size of the data."
-                )
-            # A part whose weights are all zero has an undefined (0/0) loss.
-            # We raise, as MLPRegressor does ("Sample weights must contain at
-            # least one non-zero number"), rather than re-split by weight: the
-            # split stays MLPRegressor's, and a silent different split would be
-            # a surprise of its own.
-            if sample_weight is not None:
-                for part, weights in (("validation", sample_weight_val), ("training", sample_weight)):
-                    if not weights.sum() > 0:
-                        raise ValueError(
-                            f"The early-stopping {part} split has sample weights that are all zero "
-                            f"({weights.shape[0]} samples), so its loss is undefined. Change "
-                            "random_state or validation_fraction, give more samples non-zero weight, "
-                            "or set early_stopping=False."
-                        )
-            best_theta = theta.copy()
-        n_samples = X.shape[0]
-        if self.batch_size == "auto":
-            batch_size = min(200, n_samples)
-        else:
-            if self.batch_size > n_samples:
-                warnings.warn(
-                    "Got `batch_size` larger than the sample size. It is going to be clipped.", stacklevel=2
-                )
-            batch_size = int(np.clip(self.batch_size, 1, n_samples))
-        total_weight = n_samples if sample_weight is None else float(sample_weight.sum())
-        grad = np.empty_like(theta)
-        weights, weight_slice = theta[:n_weights], slice(0, n_weights)
-        sample_idx = np.arange(n_samples)
-        state["n_iter_"] = 0
-        for _ in range(self.max_iter):
-            if self.shuffle:
-                sample_idx = shuffle(sample_idx, random_state=random_state)
-            accumulated = 0.0
-            for batch in gen_batches(n_samples, batch_size):
-                idx = sample_idx[batch] if self.shuffle else batch
-                weight_batch = None if sample_weight is None else sample_weight[idx]
-                value, _ = objective.value_and_grad(theta, X[idx], Y[idx], weight_batch, grad=grad)
-                accumulated += value * (
-                    batch.stop - batch.start if weight_batch is None else float(weight_batch.sum())
-                )
-                proximal_step(theta, grad, penalty, weight_slice, optimizer.step)
-            data_term = accumulated / total_weight
-            with np.errstate(over="ignore", invalid="ignore"):
-                loss = data_term + penalty.value(weights)
-            if not (np.isfinite(loss) and np.isfinite(theta).all() and optimizer.state_is_finite()):
-                message = (
-                    self._penalty_overflow_message(
-                        penalty, weights, f"at epoch {state['n_iter_'] + 1}", diverged=True
-                    )
-                    if np.isfinite(data_term)
-                    else None
-                )
-                raise ValueError(
-                    message
-                    or f"The {self.solver} solver diverged: the training loss or the weights became "
-                    f"non-finite at epoch {state['n_iter_'] + 1}. Try a smaller learning_rate_init "
-                    f"(now {self.learning_rate_init}) or scale the data."
-                )
-            state["n_iter_"] += 1
-            state["t_"] += n_samples
-            state["loss_"] = loss
-            state["loss_curve_"].append(loss)
-            if self.verbose:
-                print(f"Iteration {state['n_iter_']}, loss = {loss:.8f}")
-            if self.early_stopping:
-                score = -objective.value(theta, X_val, Y_val, sample_weight_val)
-                state["validation_scores_"].append(score)
-                if self.verbose:
-                    print(f"Validation score: {score:f}")
-                improved = score >= state["best_validation_score_"] + self.tol
-                if score > state["best_validation_score_"]:
-                    state["best_validation_score_"] = score
-                    best_theta[...] = theta
-            else:
-                improved = loss <= state["best_loss_"] - self.tol
-                state["best_loss_"] = min(state["best_loss_"], loss)
-            state["_no_improvement_count"] = 0 if improved else state["_no_improvement_count"] + 1
-            optimizer.iteration_ends(state["t_"])
-            if state["_no_improvement_count"] > self.n_iter_no_change:
-                what = "Validation score" if self.early_stopping else "Training loss"
-                message = (
-                    f"{what} did not improve more than tol={self.tol:f} for {self.n_iter_no_change} "
-                    "consecutive epochs."
-                )
-                if optimizer.trigger_stopping(message, self.verbose):
-                    break
-                state["_no_improvement_count"] = 0
-            if incremental:
-                break
-            if state["n_iter_"] == self.max_iter:
-                warnings.warn(
-                    f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
-                    "optimization hasn't converged yet.",
-                    ConvergenceWarning,
-                    stacklevel=2,
-                )
-        return best_theta if self.early_stopping else theta
-
-    def _make_optimizer(self, theta):
-        if self.solver == "sgd":
-            return SGDOptimizer(
-                theta.size,
-                theta.dtype,
-                self.learning_rate_init,
-                self.learning_rate,
-                self.momentum,
-                self.nesterovs_momentum,
-                self.power_t,
-            )
-        return AdamOptimizer(
-            theta.size, theta.dtype, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon
-        )
+    def _validation_score(self, objective, theta, X, Y, sample_weight):
+        return -objective.value(theta, X, Y, sample_weight)
 
     # --- prediction ----------------------------------------------------------------
 
@@ -683,15 +735,10 @@ class NormRegMLPRegressor(RegressorMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             Predictions, 1-D for a single output.
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32), reset=False)
-        layout = MLPLayout([X.shape[1]] + [c.shape[1] for c in self.coefs_])
-        theta = layout.pack(self.coefs_, self.intercepts_, X.dtype)
-        prediction = MLPObjective(layout, ACTIVATIONS[self.activation], None).forward(theta, X)[-1].copy()
+        prediction = self._raw_prediction(X)
         return prediction.ravel() if self.n_outputs_ == 1 else prediction
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
         tags.target_tags.multi_output = True
         return tags
