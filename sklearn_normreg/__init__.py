@@ -10,10 +10,12 @@ NormRegLogisticRegression, NormRegLogisticRegressionCV
     Binary and multinomial logistic regression with a free penalty.
 NormRegMLPRegressor
     Multi-layer perceptron regression with free loss and penalty.
+NormRegMLPClassifier
+    Multi-layer perceptron classification (binary, multiclass, multilabel) with a free penalty.
 """
 
 from .linear_model import NormRegLogisticRegression, NormRegLogisticRegressionCV
-from .neural_network import NormRegMLPRegressor
+from .neural_network import NormRegMLPClassifier, NormRegMLPRegressor
 from .preprocessing import L1Normalizer, L2Normalizer, l1_normalize, l2_normalize
 
 __version__ = "0.1.0"
@@ -23,6 +25,7 @@ __all__ = [
     "L2Normalizer",
     "NormRegLogisticRegression",
     "NormRegLogisticRegressionCV",
+    "NormRegMLPClassifier",
     "NormRegMLPRegressor",
     "l1_normalize",
     "l2_normalize",

@@ -7,6 +7,7 @@ from sklearn_normreg import (
     L2Normalizer,
     NormRegLogisticRegression,
     NormRegLogisticRegressionCV,
+    NormRegMLPClassifier,
     NormRegMLPRegressor,
 )
 
@@ -16,6 +17,7 @@ ESTIMATORS = [
     NormRegLogisticRegression(),
     NormRegLogisticRegressionCV(alphas=3, cv=3),
     NormRegMLPRegressor(),
+    NormRegMLPClassifier(),
 ]
 
 
