@@ -31,9 +31,26 @@ class MLPLayout:
         self.shapes = list(pairwise(self.layer_units))
         self.n_weights = sum(fan_in * fan_out for fan_in, fan_out in self.shapes)
         self.size = self.n_weights + sum(self.layer_units[1:])
+        self._views_cache = []
 
     def views(self, theta):
-        """Per-layer weight and bias views into ``theta`` (no copies)."""
+        """Per-layer weight and bias views into ``theta`` (no copies).
+
+        The views of the last two buffers asked for are kept (with a reference
+        to the buffer, so its memory cannot be reused by another array): the
+        training loops ask for the same parameter and gradient buffers at every
+        step.
+        """
+        cache = self._views_cache
+        for cached, views in cache:
+            if cached is theta:
+                return views
+        views = self._make_views(theta)
+        cache.insert(0, (theta, views))
+        del cache[2:]
+        return views
+
+    def _make_views(self, theta):
         coefs, intercepts = [], []
         start = 0
         for fan_in, fan_out in self.shapes:
