@@ -224,11 +224,11 @@ def main(argv=None):
             print(f"## {heading}\n\n{body}\n")
         return
     threads = f" --blas-threads {args.blas_threads}" if args.blas_threads != 1 else ""
+    blas = f"{args.blas_threads} BLAS thread(s)" if args.blas_threads else "default BLAS threads"
     write_result(
         "mlp",
-        "MLP: NormRegMLPRegressor / NormRegMLPClassifier vs MLPRegressor / MLPClassifier",
-        f"env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_mlp.py{threads} "
-        f"(BLAS limited to {args.blas_threads or 'the default number of'} thread(s) in both libraries)",
+        f"MLP: NormRegMLPRegressor / NormRegMLPClassifier vs MLPRegressor / MLPClassifier ({blas})",
+        f"env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_mlp.py{threads}",
         sections,
     )
 
