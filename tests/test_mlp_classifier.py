@@ -330,6 +330,26 @@ def test_early_stopping_on_a_stratified_split_scored_by_accuracy(multiclass):
     assert model.score(X_val, y_val) == pytest.approx(model.best_validation_score_)
 
 
+def test_early_stopping_binary_is_stratified_and_multilabel_is_not(binary, multilabel):
+    X, y = binary
+    kwargs = dict(hidden_layer_sizes=(4,), early_stopping=True, validation_fraction=0.25, max_iter=3)
+    model = _quiet_fit(NormRegMLPClassifier(random_state=0, **kwargs), X, y)
+    rng = np.random.RandomState(0)
+    for fan_in, fan_out in [(6, 4), (4, 1)]:
+        rng.uniform(size=(fan_in, fan_out)), rng.uniform(size=fan_out)
+    _, X_val, _, y_val = train_test_split(X, y, random_state=rng, test_size=0.25, stratify=y)
+    # the validation accuracy of the best weights is the best validation score
+    assert model.score(X_val, y_val) == pytest.approx(model.best_validation_score_)
+    X, Y = multilabel
+    model = _quiet_fit(NormRegMLPClassifier(random_state=0, **kwargs), X, Y)
+    rng = np.random.RandomState(0)
+    for fan_in, fan_out in [(6, 4), (4, 3)]:
+        rng.uniform(size=(fan_in, fan_out)), rng.uniform(size=fan_out)
+    _, X_val, _, Y_val = train_test_split(X, Y, random_state=rng, test_size=0.25)
+    # subset accuracy, on a plain (unstratified) split
+    assert model.score(X_val, Y_val) == pytest.approx(model.best_validation_score_)
+
+
 # --- bad input ------------------------------------------------------------------------------------
 
 
