@@ -1,15 +1,18 @@
 """NormRegMLPClassifier against scikit-learn's MLPClassifier, closed forms and finite differences."""
 
+import pickle
 import warnings
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import expit, log_expit, logsumexp
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.datasets import load_digits, load_iris, make_classification, make_multilabel_classification
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_normreg import NormRegMLPClassifier, NormRegMLPRegressor
@@ -348,6 +351,28 @@ def test_early_stopping_binary_is_stratified_and_multilabel_is_not(binary, multi
     _, X_val, _, Y_val = train_test_split(X, Y, random_state=rng, test_size=0.25)
     # subset accuracy, on a plain (unstratified) split
     assert model.score(X_val, Y_val) == pytest.approx(model.best_validation_score_)
+
+
+def test_drop_in_pipeline_grid_search_calibration_and_pickle(binary):
+    X, y = binary
+    pipe = Pipeline(
+        [
+            ("scale", StandardScaler()),
+            (
+                "mlp",
+                NormRegMLPClassifier(hidden_layer_sizes=(6,), solver="lbfgs", max_iter=200, random_state=0),
+            ),
+        ]
+    )
+    grid = {"mlp__penalty": [None, "l1", "l2", "elasticnet"], "mlp__alpha": [1e-3, 1e-1]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search = GridSearchCV(pipe, grid, cv=3).fit(X, y)
+        calibrated = CalibratedClassifierCV(search.best_estimator_, cv=3).fit(X, y)
+    assert len(search.cv_results_["params"]) == 8 and search.score(X, y) > 0.8
+    assert_allclose(calibrated.predict_proba(X).sum(axis=1), 1)
+    restored = pickle.loads(pickle.dumps(search.best_estimator_))
+    assert_array_equal(restored.predict_proba(X), search.best_estimator_.predict_proba(X))
 
 
 # --- bad input ------------------------------------------------------------------------------------
