@@ -12,6 +12,8 @@ NormRegLogisticRegression, NormRegLogisticRegressionCV
     Binary and multinomial logistic regression with a free penalty.
 NormRegMLPRegressor
     Multi-layer perceptron regression with free loss and penalty.
+NormRegMLPClassifier
+    Multi-layer perceptron classification (binary, multiclass, multilabel) with a free penalty.
 """
 
 from .linear_model import (
@@ -20,7 +22,7 @@ from .linear_model import (
     NormRegLogisticRegression,
     NormRegLogisticRegressionCV,
 )
-from .neural_network import NormRegMLPRegressor
+from .neural_network import NormRegMLPClassifier, NormRegMLPRegressor
 from .preprocessing import L1Normalizer, L2Normalizer, l1_normalize, l2_normalize
 
 __version__ = "0.1.0"
@@ -32,6 +34,7 @@ __all__ = [
     "NormRegLinearRegressionCV",
     "NormRegLogisticRegression",
     "NormRegLogisticRegressionCV",
+    "NormRegMLPClassifier",
     "NormRegMLPRegressor",
     "l1_normalize",
     "l2_normalize",

@@ -31,9 +31,26 @@ class MLPLayout:
         self.shapes = list(pairwise(self.layer_units))
         self.n_weights = sum(fan_in * fan_out for fan_in, fan_out in self.shapes)
         self.size = self.n_weights + sum(self.layer_units[1:])
+        self._views_cache = []
 
     def views(self, theta):
-        """Per-layer weight and bias views into ``theta`` (no copies)."""
+        """Per-layer weight and bias views into ``theta`` (no copies).
+
+        The views of the last two buffers asked for are kept (with a reference
+        to the buffer, so its memory cannot be reused by another array): the
+        training loops ask for the same parameter and gradient buffers at every
+        step.
+        """
+        cache = self._views_cache
+        for cached, views in cache:
+            if cached is theta:
+                return views
+        views = self._make_views(theta)
+        cache.insert(0, (theta, views))
+        del cache[2:]
+        return views
+
+    def _make_views(self, theta):
         coefs, intercepts = [], []
         start = 0
         for fan_in, fan_out in self.shapes:
@@ -53,21 +70,29 @@ class MLPLayout:
 
 
 class MLPObjective:
-    """Data term of a multi-layer perceptron with identity output.
+    """Data term of a multi-layer perceptron, on its raw (pre-link) output.
+
+    The last layer is linear; the loss links its raw output to predictions
+    (identity for the residual losses, ``expit`` / softmax for the log-losses),
+    so the output delta is the loss's derivative with respect to the raw
+    output, whatever the loss.
 
     Parameters
     ----------
     layout : MLPLayout
     activation : class from ``_activations.ACTIVATIONS``
         Used on every hidden layer.
-    loss : BaseLoss
-        Gives the output delta; nothing here assumes a particular loss.
+    loss : loss object
+        With an element-wise ``loss_gradient(Y, raw)``; nothing here assumes a
+        particular loss. A sample's loss is the mean over its outputs, or the
+        sum when the loss says ``sums_outputs`` (the log-losses).
     """
 
     def __init__(self, layout, activation, loss):
         self.layout = layout
         self.activation = activation
         self.loss = loss
+        self._output_mean = not getattr(loss, "sums_outputs", False)
         self._buffers = {}
 
     def _workspace(self, n_samples, dtype):
@@ -102,7 +127,8 @@ class MLPObjective:
         return activations
 
     def _sample_scale(self, sample_weight, n_samples, n_outputs, dtype):
-        """Per-sample factor ``s_i / (sum(s) * n_outputs)`` of the data term."""
+        """Per-sample factor ``s_i / (sum(s) * n_outputs)`` of the data term (no ``n_outputs`` for a sum)."""
+        n_outputs = n_outputs if self._output_mean else 1
         if sample_weight is None:
             return np.asarray(1.0 / (n_samples * n_outputs), dtype=dtype)
         return (sample_weight / (sample_weight.sum() * n_outputs)).astype(dtype, copy=False)[:, None]

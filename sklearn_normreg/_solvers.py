@@ -218,7 +218,11 @@ class AdamOptimizer:
         np.multiply(grad, grad, out=scratch)
         scratch *= 1 - self.beta_2
         v += scratch
-        learning_rate = self.learning_rate_init * np.sqrt(1 - self.beta_2**self.t) / (1 - self.beta_1**self.t)
+        # a Python float: a numpy float64 scalar would make the float32 arithmetic
+        # below run in float64 (NEP 50) and cast back
+        learning_rate = float(
+            self.learning_rate_init * np.sqrt(1 - self.beta_2**self.t) / (1 - self.beta_1**self.t)
+        )
         np.sqrt(v, out=step)
         step += self.epsilon
         np.divide(learning_rate, step, out=step)

@@ -9,6 +9,7 @@ from sklearn_normreg import (
     NormRegLinearRegressionCV,
     NormRegLogisticRegression,
     NormRegLogisticRegressionCV,
+    NormRegMLPClassifier,
     NormRegMLPRegressor,
 )
 
@@ -23,6 +24,7 @@ ESTIMATORS = [
     NormRegLogisticRegression(),
     NormRegLogisticRegressionCV(alphas=3, cv=3),
     NormRegMLPRegressor(),
+    NormRegMLPClassifier(),
 ]
 
 

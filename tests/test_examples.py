@@ -23,6 +23,7 @@ def test_every_example_is_tested():
         "grid_search_loss_penalty",
         "out_of_core",
         "dask_grid_search",
+        "l1_pruned_classifier_digits",
     }
     assert {path.stem for path in EXAMPLES.glob("*.py")} == tested
 
@@ -39,6 +40,22 @@ def test_robust_losses_mlp(tmp_path):
     errors = load("robust_losses_mlp").main(["--quick", "--output", str(tmp_path)])
     assert set(errors) == {"squared_error", "absolute_error", "huber"}
     assert (tmp_path / "robust_losses_mlp.png").stat().st_size > 10_000
+
+
+def test_l1_pruned_classifier_digits(tmp_path):
+    results, constant_pixels = load("l1_pruned_classifier_digits").main(
+        ["--quick", "--output", str(tmp_path)]
+    )
+    dense, pruned = results
+    assert dense["sparsity"] == 0 and pruned["sparsity"] > 0.2
+    assert pruned["accuracy"] >= dense["accuracy"] - 0.03
+    # a pixel that is constant in the data has zero gradient: L1 prunes all its weights
+    assert set(constant_pixels) <= set(pruned["pruned_pixels"]) and len(constant_pixels) > 0
+    figure = tmp_path / "l1_pruned_classifier_digits.png"
+    if importlib.util.find_spec("matplotlib") is not None:
+        assert figure.stat().st_size > 10_000
+    else:
+        assert not figure.exists()
 
 
 def test_grid_search_loss_penalty():
