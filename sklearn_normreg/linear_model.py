@@ -27,7 +27,7 @@ from ._loss import CLASSIFICATION_LOSSES, LOSS_ALIASES, LOSSES, get_loss
 from ._objective import LinearObjective
 from ._penalty import PENALTIES, get_penalty
 from ._solvers import gradient_move, proximal_step, relative_kkt_violation, single_threaded_blas, solve
-from .preprocessing import _clear_input_errors
+from ._validation import clear_input_errors, unit_max_weights
 
 __all__ = [
     "NormRegLinearRegression",
@@ -283,7 +283,7 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearM
         """
         self._warn_ignored_parameters()
         X, y = _validated(self, X, y)
-        sample_weight = _unit_max(
+        sample_weight = unit_max_weights(
             _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
         )
         encoded, self.classes_ = _encode_targets(y, sample_weight)
@@ -355,7 +355,7 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearM
         if self.class_weight == "balanced":
             raise ValueError("class_weight='balanced' needs all the data; pass a dict to partial_fit.")
         encoded = np.searchsorted(self.classes_, y)
-        sample_weight = _unit_max(
+        sample_weight = unit_max_weights(
             _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
         )
         sample_weight = _with_class_weight(sample_weight, self.class_weight, self.classes_, encoded)
@@ -550,7 +550,7 @@ class NormRegLogisticRegressionCV(NormRegLogisticRegression):
         self : object
         """
         X, y = _validated(self, X, y)
-        sample_weight = _unit_max(
+        sample_weight = unit_max_weights(
             _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
         )
         _, classes = _encode_targets(y, sample_weight)
@@ -753,7 +753,7 @@ class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
             The fitted estimator.
         """
         X, y = _validated(self, X, y, multi_output=True, y_numeric=True)
-        sample_weight = _unit_max(
+        sample_weight = unit_max_weights(
             _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
         )
         self._warn_ignored_parameters()
@@ -903,7 +903,7 @@ class NormRegLinearRegressionCV(NormRegLinearRegression):
         self : object
         """
         X, y = _validated(self, X, y, multi_output=True, y_numeric=True)
-        sample_weight = _unit_max(
+        sample_weight = unit_max_weights(
             _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
         )
         if not sample_weight.sum() > 0:
@@ -1044,19 +1044,10 @@ def _cross_validated_path(search, Single, X, y, sample_weight, check_folds=None)
 def _validated(estimator, X, y, **params):
     """``validate_data`` for the linear models (float64/32, CSR/CSC), with numpy's bare
     conversion errors (a Python int beyond float64, ragged lists) made clear."""
-    with _clear_input_errors("X or y"):
+    with clear_input_errors("X or y"):
         return validate_data(
             estimator, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], **params
         )
-
-
-def _unit_max(sample_weight):
-    """Weights divided by their largest: the objective is a weighted mean, so only ratios matter,
-    and weights like 1e308 would overflow their sum."""
-    if not np.all(np.isfinite(sample_weight)):  # a scalar weight is broadcast unchecked by sklearn
-        raise ValueError("sample_weight must be finite: it contains NaN or infinity.")
-    largest = sample_weight.max(initial=0.0)
-    return sample_weight / largest if largest > 0 else sample_weight
 
 
 def _with_class_weight(sample_weight, class_weight, classes, encoded, y=None):
@@ -1076,7 +1067,7 @@ def _with_class_weight(sample_weight, class_weight, classes, encoded, y=None):
         )
     else:
         per_class = compute_class_weight(class_weight, classes=classes, y=y)
-    return _unit_max(sample_weight * per_class[encoded].astype(sample_weight.dtype))
+    return unit_max_weights(sample_weight * per_class[encoded].astype(sample_weight.dtype))
 
 
 def _encode_targets(y, sample_weight):

@@ -20,6 +20,7 @@ from ._loss import LOSS_ALIASES, LOSSES, HalfBinomialLoss, HalfMultinomialLoss, 
 from ._objective import MLPLayout, MLPObjective
 from ._penalty import PENALTIES, get_penalty
 from ._solvers import AdamOptimizer, SGDOptimizer, lbfgs, proximal_step
+from ._validation import clear_input_errors, unit_max_weights
 
 __all__ = ["NormRegMLPClassifier", "NormRegMLPRegressor"]
 
@@ -141,19 +142,22 @@ class _BaseNormRegMLP(BaseEstimator):
             raise ValueError("partial_fit does not support early_stopping=True.")
         if not first_pass:
             self._check_hidden_sizes_unchanged(hidden, incremental)
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            multi_output=True,
-            y_numeric=False,  # each estimator checks and encodes y itself (_encode_target)
-            dtype=(np.float64, np.float32),
-            reset=first_pass,
-        )
+        with clear_input_errors("X or y"):
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                accept_sparse=["csr", "csc"],
+                multi_output=True,
+                y_numeric=False,  # each estimator checks and encodes y itself (_encode_target)
+                dtype=(np.float64, np.float32),
+                reset=first_pass,
+            )
         Y, fitted = self._encode_target(y, X.dtype, first_pass, incremental, classes)
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
+            sample_weight = unit_max_weights(
+                _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
+            )
             if not sample_weight.sum() > 0:
                 raise ValueError("sample_weight must not be all zeros.")
         layout = MLPLayout([X.shape[1], *hidden, Y.shape[1]])

@@ -16,7 +16,6 @@ row's result never depends on the other rows.
 """
 
 from collections.abc import Set
-from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -25,6 +24,8 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, InvalidParameterError, validate_params
 from sklearn.utils.validation import FLOAT_DTYPES, validate_data
+
+from ._validation import clear_input_errors
 
 __all__ = ["L1Normalizer", "L2Normalizer", "l1_normalize", "l2_normalize"]
 
@@ -287,27 +288,6 @@ def _refuse_sets(X, input_name):
         )
 
 
-@contextmanager
-def _clear_input_errors(input_name):
-    """Turn numpy's conversion errors into ValueErrors naming the problem."""
-    try:
-        yield
-    except OverflowError as err:
-        # check_array raises no error of its own here: numpy's bare
-        # OverflowError escapes from converting the object array to float64.
-        raise ValueError(
-            f"Input {input_name} contains a value too large for float64 (e.g. a Python int "
-            f"beyond ~1.8e308), which cannot be converted to a float."
-        ) from err
-    except ValueError as err:
-        if "inhomogeneous" not in str(err):  # numpy's message for ragged sequences
-            raise
-        raise ValueError(
-            f"Input {input_name} is ragged: its nested sequences have different lengths "
-            f"(e.g. [[1, 2], [3]]); a rectangular array is required."
-        ) from err
-
-
 class _BaseRowNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Shared implementation of the row normalisers; subclasses set ``_norm``."""
 
@@ -339,7 +319,7 @@ class _BaseRowNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """
         self._validate_params()
         _refuse_sets(X, "X")
-        with _clear_input_errors("X"):
+        with clear_input_errors("X"):
             validate_data(self, X, accept_sparse=("csr", "csc"), dtype=FLOAT_DTYPES)
         return self
 
@@ -369,7 +349,7 @@ class _BaseRowNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         copy = self.copy if copy is None else copy
         X_in = X
         _refuse_sets(X, "X")
-        with _clear_input_errors("X"):
+        with clear_input_errors("X"):
             X = validate_data(
                 self,
                 X,
@@ -535,7 +515,7 @@ def _normalize_nd(x, norm, axis, epsilon):
     axis = _check_axis(axis, f"{norm}_normalize")
     if sp.issparse(x):
         return _normalize_sparse_axis(x, norm, axis, epsilon)
-    with _clear_input_errors("x"):
+    with clear_input_errors("x"):
         if np.ndim(x) == 0:
             raise ValueError("Expected an array with at least 1 dimension, got a 0-d (scalar) input.")
         x_in = x

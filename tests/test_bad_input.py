@@ -18,6 +18,7 @@ from sklearn_normreg import (
     NormRegLinearRegressionCV,
     NormRegLogisticRegression,
     NormRegLogisticRegressionCV,
+    NormRegMLPClassifier,
     NormRegMLPRegressor,
     l1_normalize,
     l2_normalize,
@@ -231,6 +232,11 @@ def _models():
         ("linear", lambda **p: NormRegLinearRegression(**{"loss": "huber", "penalty": "l1", **p}), Y_REAL),
         ("linear-quantile", lambda **p: NormRegLinearRegression(**{"loss": "quantile", **p}), Y_REAL),
         ("linear-cv", lambda **p: NormRegLinearRegressionCV(**{"alphas": 2, "cv": 2, **p}), Y_REAL),
+        (
+            "mlp-classifier",
+            lambda **p: NormRegMLPClassifier(**{"hidden_layer_sizes": (3,), "max_iter": 5, **p}),
+            Y_CLASSES,
+        ),
     ]
 
 
@@ -804,10 +810,8 @@ for func in FUNCTIONS:
     ]
 
 
-# numpy's bare conversion errors, made clear by the linear models
+# numpy's bare conversion errors, made clear
 for name, make, y_good in _models():
-    if name == "mlp":
-        continue
     CASES += [
         (
             f"{name}-int-beyond-float64-X",
@@ -846,8 +850,6 @@ for name, make, y_good in _models():
     ]
 # a scalar weight is broadcast by scikit-learn without a finiteness check
 for name, make, y_good in _models():
-    if name == "mlp":
-        continue
     CASES += [
         (
             f"{name}-scalar-{what}-weight",

@@ -218,3 +218,16 @@ def test_changed_hidden_layer_sizes_on_warm_start_raises(friedman, new_sizes, me
         model.set_params(hidden_layer_sizes=np.int64(5)).fit(X, y)
         model.set_params(hidden_layer_sizes=new_sizes, warm_start=False).fit(X, y)
     assert [c.shape[1] for c in model.coefs_[:-1]] == list(new_sizes)
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_weights_that_overflow_their_sum_fit_as_unit_weights(friedman, solver):
+    """The objective is a weighted mean: weights of 1e308 (whose sum overflows) mean unit weights."""
+    X, y = friedman
+    params = dict(hidden_layer_sizes=(5,), solver=solver, max_iter=30, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        huge = NormRegMLPRegressor(**params).fit(X, y, sample_weight=np.full(len(y), 1e308))
+        unit = NormRegMLPRegressor(**params).fit(X, y)
+    for a, b in zip(huge.coefs_, unit.coefs_):
+        np.testing.assert_allclose(a, b, rtol=1e-12)

@@ -1,0 +1,37 @@
+"""Input checks shared by the estimators, beyond scikit-learn's validation."""
+
+from contextlib import contextmanager
+
+import numpy as np
+
+__all__ = ["clear_input_errors", "unit_max_weights"]
+
+
+@contextmanager
+def clear_input_errors(input_name):
+    """Turn numpy's conversion errors into ValueErrors naming the problem."""
+    try:
+        yield
+    except OverflowError as err:
+        # check_array raises no error of its own here: numpy's bare
+        # OverflowError escapes from converting the object array to float64.
+        raise ValueError(
+            f"Input {input_name} contains a value too large for float64 (e.g. a Python int "
+            f"beyond ~1.8e308), which cannot be converted to a float."
+        ) from err
+    except ValueError as err:
+        if "inhomogeneous" not in str(err):  # numpy's message for ragged sequences
+            raise
+        raise ValueError(
+            f"Input {input_name} is ragged: its nested sequences have different lengths "
+            f"(e.g. [[1, 2], [3]]); a rectangular array is required."
+        ) from err
+
+
+def unit_max_weights(sample_weight):
+    """Weights divided by their largest: the objective is a weighted mean, so only ratios matter,
+    and weights like 1e308 would overflow their sum."""
+    if not np.all(np.isfinite(sample_weight)):  # a scalar weight is broadcast unchecked by sklearn
+        raise ValueError("sample_weight must be finite: it contains NaN or infinity.")
+    largest = sample_weight.max(initial=0.0)
+    return sample_weight / largest if largest > 0 else sample_weight
