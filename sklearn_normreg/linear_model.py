@@ -12,16 +12,28 @@ from scipy.special import expit, softmax
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model._base import LinearClassifierMixin, LinearModel, SparseCoefMixin
-from sklearn.metrics import check_scoring
+from sklearn.metrics import check_scoring, get_scorer, make_scorer
 from sklearn.model_selection import check_cv
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.extmath import row_norms
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _raise_for_params,
+    _routing_enabled,
+    process_routing,
+)
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _check_partial_fit_first_call, check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_method_params,
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
 from ._loss import CLASSIFICATION_LOSSES, LOSS_ALIASES, LOSSES, get_loss
 from ._objective import LinearObjective
@@ -286,11 +298,20 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearM
         sample_weight = unit_max_weights(
             _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
         )
-        encoded, self.classes_ = _encode_targets(y, sample_weight)
-        sample_weight = _with_class_weight(sample_weight, self.class_weight, self.classes_, encoded, y)
+        encoded, classes = _encode_targets(y, sample_weight)
+        return self._fit_encoded(X, encoded, classes, sample_weight, y)
+
+    def _fit_encoded(self, X, encoded, classes, sample_weight, y):
+        """Fit validated ``X`` to the class indices ``encoded`` into ``classes``.
+
+        The cross-validation path calls this with every class of the full data,
+        also for folds that lack some (as scikit-learn keeps every class).
+        """
+        self.classes_ = classes
+        sample_weight = _with_class_weight(sample_weight, self.class_weight, classes, encoded, y)
         if not sample_weight.sum() > 0:
             raise ValueError("The sample weights (times the class weights) sum to zero.")
-        objective = _logistic_objective(X, encoded, sample_weight, len(self.classes_), self.fit_intercept)
+        objective = _logistic_objective(X, encoded, sample_weight, len(classes), self.fit_intercept)
         theta0 = self._start(objective, continue_fit=self.warm_start)
         theta, n_iter, violation = self._solve(objective, theta0, self.alpha)
         self._set_solution(objective, theta, n_iter, violation, self.alpha)
@@ -438,7 +459,58 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearM
         return tags
 
 
-class NormRegLogisticRegressionCV(NormRegLogisticRegression):
+class _CrossValidatedMixin:
+    """What the cross-validated models add to their one-alpha class: ``scoring`` in
+    :meth:`score`, and metadata routing to the splitter and the scorer."""
+
+    def score(self, X, y, sample_weight=None, **score_params):
+        """Score on ``X``, ``y`` with ``scoring`` (None: the one-alpha class's score).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : array-like of shape (n_samples,), default=None
+        **score_params : dict
+            Metadata for the scorer (with metadata routing enabled).
+
+        Returns
+        -------
+        score : float
+        """
+        _raise_for_params(score_params, self, "score")
+        if self.scoring is None and not score_params:
+            return super().score(X, y, sample_weight=sample_weight)
+        if sample_weight is not None:
+            score_params["sample_weight"] = sample_weight
+        if _routing_enabled():
+            score_params = process_routing(self, "score", **score_params).scorer.score
+        return self._get_scorer()(self, X, y, **score_params)
+
+    def get_metadata_routing(self):
+        """Metadata routing: ``fit`` routes to the splitter's ``split`` and the scorer.
+
+        Returns
+        -------
+        routing : MetadataRouter
+        """
+        return (
+            MetadataRouter(owner=self)
+            .add_self_request(self)
+            .add(splitter=self.cv, method_mapping=MethodMapping().add(caller="fit", callee="split"))
+            .add(
+                scorer=self._get_scorer(),
+                method_mapping=MethodMapping()
+                .add(caller="score", callee="score")
+                .add(caller="fit", callee="score"),
+            )
+        )
+
+    def _get_scorer(self):
+        return self._default_scorer() if self.scoring is None else check_scoring(self, scoring=self.scoring)
+
+
+class NormRegLogisticRegressionCV(_CrossValidatedMixin, NormRegLogisticRegression):
     """Logistic regression with ``alpha`` chosen by cross-validation over a warm-started path.
 
     Each fold fits the alphas in decreasing order, every fit starting from the
@@ -453,10 +525,16 @@ class NormRegLogisticRegressionCV(NormRegLogisticRegression):
         ``1e-4 * alpha_max``.
     penalty, l1_ratio, fit_intercept, solver, tol, max_iter, class_weight, verbose, random_state
         As in :class:`NormRegLogisticRegression`.
+    l1_ratios : array-like of float, default=None
+        With ``penalty='elasticnet'``, the l1_ratios to cross-validate too
+        (each with its own alpha grid); None: ``l1_ratio`` only.
     cv : int, cross-validation generator or iterable, default=None
-        As in scikit-learn (None: 5-fold stratified).
+        As in scikit-learn (None: 5-fold stratified). Every fold's model has
+        every class, also when its training part lacks some (as scikit-learn).
     scoring : str or callable, default=None
-        Scorer (None: accuracy).
+        Scorer of the held-out parts and of :meth:`score` (None: accuracy).
+        Held-out scores get the sample weights; with metadata routing
+        enabled, what the scorer requests.
     n_jobs : int, default=None
         Folds fitted in parallel.
     refit : bool, default=True
@@ -467,13 +545,18 @@ class NormRegLogisticRegressionCV(NormRegLogisticRegression):
 
     Attributes
     ----------
-    alphas_ : ndarray of shape (n_alphas,)
-        The alphas, decreasing.
+    alphas_ : ndarray of shape (n_alphas,) or (n_l1_ratios, n_alphas)
+        The alphas, decreasing (one grid per l1_ratio with ``l1_ratios``).
     alpha_ : float
         The chosen alpha.
-    scores_ : ndarray of shape (n_folds, n_alphas)
-        Held-out scores.
-    coefs_paths_ : ndarray of shape (n_folds, n_alphas, n_coef_rows, n_features + fit_intercept)
+    l1_ratios_ : ndarray of shape (n_l1_ratios,)
+        The l1_ratios cross-validated (``[l1_ratio]`` without ``l1_ratios``).
+    l1_ratio_ : float
+        The chosen l1_ratio.
+    scores_ : ndarray of shape (n_folds, n_alphas) or (n_folds, n_l1_ratios, n_alphas)
+        Held-out scores (the second form with ``l1_ratios``: scikit-learn's
+        new ``LogisticRegressionCV`` layout, with alphas for Cs).
+    coefs_paths_ : ndarray of shape (n_folds, [n_l1_ratios,] n_alphas, n_rows, n_features + fit_intercept)
         Coefficients (then intercepts) along each fold's path.
     classes_, coef_, intercept_, n_iter_, objective_, kkt_violation_
         As in :class:`NormRegLogisticRegression`, for the final model.
@@ -493,6 +576,7 @@ class NormRegLogisticRegressionCV(NormRegLogisticRegression):
     _parameter_constraints: dict = {
         **NormRegLogisticRegression._parameter_constraints,
         "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "l1_ratios": ["array-like", None],
         "cv": ["cv_object"],
         "scoring": [str, callable, None],
         "n_jobs": [Integral, None],
@@ -508,6 +592,7 @@ class NormRegLogisticRegressionCV(NormRegLogisticRegression):
         *,
         penalty="l2",
         l1_ratio=0.5,
+        l1_ratios=None,
         fit_intercept=True,
         cv=None,
         scoring=None,
@@ -523,6 +608,7 @@ class NormRegLogisticRegressionCV(NormRegLogisticRegression):
         self.alphas = alphas
         self.penalty = penalty
         self.l1_ratio = l1_ratio
+        self.l1_ratios = l1_ratios
         self.fit_intercept = fit_intercept
         self.solver = solver
         self.tol = tol
@@ -536,41 +622,35 @@ class NormRegLogisticRegressionCV(NormRegLogisticRegression):
         self.refit = refit
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
-        """Choose ``alpha`` by cross-validation, then fit.
+    def fit(self, X, y, sample_weight=None, **params):
+        """Choose ``alpha`` (and ``l1_ratio``) by cross-validation, then fit.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
         sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the fits and of the held-out scores.
+        **params : dict
+            Metadata routed to the splitter (e.g. ``groups``) and the scorer;
+            needs ``sklearn.set_config(enable_metadata_routing=True)``.
 
         Returns
         -------
         self : object
         """
         X, y = _validated(self, X, y)
-        sample_weight = unit_max_weights(
+        weights = unit_max_weights(
             _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
         )
-        _, classes = _encode_targets(y, sample_weight)
-
-        def check_folds(folds):
-            for index, (train, _) in enumerate(folds):
-                missing = np.setdiff1d(classes, y[train])
-                if missing.size:
-                    raise ValueError(
-                        f"Training fold {index} of the cross-validation has no samples of class(es) "
-                        f"{missing.tolist()!r}; use fewer folds or more samples of each class."
-                    )
-
-        _cross_validated_path(self, NormRegLogisticRegression, X, y, sample_weight, check_folds)
+        _, classes = _encode_targets(y, weights)
+        _cross_validated_path(self, NormRegLogisticRegression, X, y, weights, sample_weight, params, classes)
         return self
 
-    def _scorer(self, base):
-        return check_scoring(base, scoring=self.scoring)
+    def _default_scorer(self):
+        return get_scorer("accuracy")
 
-    def _alpha_grid(self, X, y, sample_weight):
+    def _alpha_grid(self, X, y, sample_weight, l1_ratio):
         if not isinstance(self.alphas, Integral):
             return _explicit_alphas(self.alphas)
         encoded = LabelEncoder().fit_transform(y)
@@ -584,9 +664,7 @@ class NormRegLogisticRegressionCV(NormRegLogisticRegression):
         gradient = objective.value_and_grad(theta)[1][: objective.n_weights]
         # a penalty without an L1 part never zeroes everything: its grid starts at the L1 penalty's alpha_max
         sparse_penalty = self.penalty if self.penalty == "elasticnet" else "l1"
-        alpha_max = get_penalty(sparse_penalty, alpha=1.0, l1_ratio=max(self.l1_ratio, 1e-3)).alpha_max(
-            gradient
-        )
+        alpha_max = get_penalty(sparse_penalty, alpha=1.0, l1_ratio=max(l1_ratio, 1e-3)).alpha_max(gradient)
         return _geometric_grid(alpha_max, self.alphas, 1e-4)
 
 
@@ -783,7 +861,7 @@ class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
         return tags
 
 
-class NormRegLinearRegressionCV(NormRegLinearRegression):
+class NormRegLinearRegressionCV(_CrossValidatedMixin, NormRegLinearRegression):
     """Linear regression with ``alpha`` chosen by cross-validation over a warm-started path.
 
     The same path as :class:`NormRegLogisticRegressionCV` (one shared helper):
@@ -799,14 +877,18 @@ class NormRegLinearRegressionCV(NormRegLinearRegression):
         ``eps * alpha_max``, as ``LassoCV``.
     eps : float, default=1e-3
         Length of the path, ``alpha_min / alpha_max``.
+    l1_ratios : array-like of float, default=None
+        With ``penalty='elasticnet'``, the l1_ratios to cross-validate too
+        (each with its own alpha grid, as ``ElasticNetCV``); None: ``l1_ratio`` only.
     loss, penalty, l1_ratio, huber_delta, quantile, fit_intercept, solver, tol, max_iter, verbose
         As in :class:`NormRegLinearRegression`.
     cv : int, cross-validation generator or iterable, default=None
         As in scikit-learn (None: 5-fold).
     scoring : str or callable, default=None
-        Scorer; None: minus the held-out mean of the chosen loss (for the
-        squared loss, half the mean squared error, so the same choice as
-        ``LassoCV``).
+        Scorer of the held-out parts (and of :meth:`score`); None: minus the
+        held-out weighted mean of the chosen loss (for the squared loss, half
+        the mean squared error, so the same choice as ``LassoCV``), and
+        :meth:`score` is R^2 as ``LassoCV``'s.
     n_jobs : int, default=None
         Folds fitted in parallel.
     refit : bool, default=True
@@ -815,14 +897,18 @@ class NormRegLinearRegressionCV(NormRegLinearRegression):
 
     Attributes
     ----------
-    alphas_ : ndarray of shape (n_alphas,)
-        The alphas, decreasing.
+    alphas_ : ndarray of shape (n_alphas,) or (n_l1_ratios, n_alphas)
+        The alphas, decreasing (one grid per l1_ratio with ``l1_ratios``).
     alpha_ : float
         The chosen alpha.
-    scores_ : ndarray of shape (n_folds, n_alphas)
-        Held-out scores (with the default scoring, minus the mean loss: the
-        negative of ``LassoCV.mse_path_.T / 2`` for the squared loss).
-    coefs_paths_ : ndarray of shape (n_folds, n_alphas, n_targets, n_features + fit_intercept)
+    l1_ratios_ : ndarray of shape (n_l1_ratios,)
+        The l1_ratios cross-validated (``[l1_ratio]`` without ``l1_ratios``).
+    l1_ratio_ : float
+        The chosen l1_ratio.
+    scores_ : ndarray of shape (n_folds, n_alphas) or (n_folds, n_l1_ratios, n_alphas)
+        Held-out scores (with the default scoring, minus the weighted mean loss:
+        the negative of ``LassoCV.mse_path_.T / 2`` for the squared loss).
+    coefs_paths_ : ndarray of shape (n_folds, [n_l1_ratios,] n_alphas, n_targets, n_features + fit_intercept)
         Coefficients (then intercepts) along each fold's path.
     coef_, intercept_, n_iter_, objective_, kkt_violation_ or dual_gap_
         As in :class:`NormRegLinearRegression`, for the final model.
@@ -842,6 +928,7 @@ class NormRegLinearRegressionCV(NormRegLinearRegression):
     _parameter_constraints: dict = {
         **NormRegLinearRegression._parameter_constraints,
         "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "l1_ratios": ["array-like", None],
         "eps": [Interval(Real, 0, 1, closed="neither")],
         "cv": ["cv_object"],
         "scoring": [str, callable, None],
@@ -859,6 +946,7 @@ class NormRegLinearRegressionCV(NormRegLinearRegression):
         alphas=100,
         eps=1e-3,
         l1_ratio=0.5,
+        l1_ratios=None,
         huber_delta=1.0,
         quantile=0.5,
         fit_intercept=True,
@@ -876,6 +964,7 @@ class NormRegLinearRegressionCV(NormRegLinearRegression):
         self.alphas = alphas
         self.eps = eps
         self.l1_ratio = l1_ratio
+        self.l1_ratios = l1_ratios
         self.huber_delta = huber_delta
         self.quantile = quantile
         self.fit_intercept = fit_intercept
@@ -889,34 +978,37 @@ class NormRegLinearRegressionCV(NormRegLinearRegression):
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
-        """Choose ``alpha`` by cross-validation, then fit.
+    def fit(self, X, y, sample_weight=None, **params):
+        """Choose ``alpha`` (and ``l1_ratio``) by cross-validation, then fit.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
         sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the fits and of the held-out scores.
+        **params : dict
+            Metadata routed to the splitter (e.g. ``groups``) and the scorer;
+            needs ``sklearn.set_config(enable_metadata_routing=True)``.
 
         Returns
         -------
         self : object
         """
         X, y = _validated(self, X, y, multi_output=True, y_numeric=True)
-        sample_weight = unit_max_weights(
+        weights = unit_max_weights(
             _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
         )
-        if not sample_weight.sum() > 0:
+        if not weights.sum() > 0:
             raise ValueError("The sample weights sum to zero.")
-        _cross_validated_path(self, NormRegLinearRegression, X, y, sample_weight)
+        _cross_validated_path(self, NormRegLinearRegression, X, y, weights, sample_weight, params)
         return self
 
-    def _scorer(self, base):
-        if self.scoring is not None:
-            return check_scoring(base, scoring=self.scoring)
-        return _minus_mean_loss
+    def _default_scorer(self):
+        loss = get_loss(self.loss, huber_delta=self.huber_delta, quantile=self.quantile)
+        return make_scorer(_mean_loss, greater_is_better=False, loss=loss)
 
-    def _alpha_grid(self, X, y, sample_weight):
+    def _alpha_grid(self, X, y, sample_weight, l1_ratio):
         if not isinstance(self.alphas, Integral):
             return _explicit_alphas(self.alphas)
         objective = self._objective(X, y, sample_weight)
@@ -926,18 +1018,15 @@ class NormRegLinearRegressionCV(NormRegLinearRegression):
         gradient = objective.value_and_grad(theta)[1][: objective.n_weights]
         # a penalty without an L1 part never zeroes everything: its grid starts at the L1 penalty's alpha_max
         sparse_penalty = self.penalty if self.penalty == "elasticnet" else "l1"
-        alpha_max = get_penalty(sparse_penalty, alpha=1.0, l1_ratio=max(self.l1_ratio, 1e-3)).alpha_max(
-            gradient
-        )
+        alpha_max = get_penalty(sparse_penalty, alpha=1.0, l1_ratio=max(l1_ratio, 1e-3)).alpha_max(gradient)
         return _geometric_grid(alpha_max, self.alphas, self.eps)
 
 
-def _minus_mean_loss(model, X, y, sample_weight=None):
-    """Default CV score: minus the held-out weighted mean of the model's own loss (higher is better)."""
-    loss = get_loss(model.loss, huber_delta=model.huber_delta, quantile=model.quantile)
-    raw = np.asarray(model.predict(X)).reshape(X.shape[0], -1)
-    per_sample = loss.loss(np.asarray(y).reshape(raw.shape), raw).mean(axis=1)
-    return -float(np.average(per_sample, weights=sample_weight))
+def _mean_loss(y_true, y_pred, *, loss, sample_weight=None):
+    """The weighted mean of ``loss`` (the mean over outputs per sample): the regression CV's metric."""
+    raw = np.asarray(y_pred).reshape(len(y_pred), -1)
+    per_sample = loss.loss(np.asarray(y_true).reshape(raw.shape), raw).mean(axis=1)
+    return float(np.average(per_sample, weights=sample_weight))
 
 
 def _best_constants(objective):
@@ -997,35 +1086,64 @@ def _explicit_alphas(alphas):
     return np.sort(values)[::-1]
 
 
-def _cross_validated_path(search, Single, X, y, sample_weight, check_folds=None):
+def _cross_validated_path(search, Single, X, y, sample_weight, given_weight, params, classes=None):
     """The fit of the cross-validated models, shared: folds, warm-started paths, choice, refit.
 
-    Sets ``alphas_``, ``scores_``, ``coefs_paths_``, ``alpha_`` and the final
-    model's fitted attributes on ``search``; ``Single`` is the one-alpha class.
+    Sets ``alphas_``, ``l1_ratios_``, ``scores_``, ``coefs_paths_``, ``alpha_``,
+    ``l1_ratio_`` and the final model's fitted attributes on ``search``;
+    ``Single`` is the one-alpha class; ``sample_weight`` are the validated
+    weights, ``given_weight`` the caller's (for metadata routing). ``classes`` (classifiers) are kept in
+    every fold, also where a fold lacks some of them.
     """
-    search.alphas_ = search._alpha_grid(X, y, sample_weight)
-    classifier = is_classifier(search)
-    folds = list(check_cv(search.cv, y, classifier=classifier).split(X, y))
-    if check_folds is not None:
-        check_folds(folds)
+    _raise_for_params(params, search, "fit")
+    if _routing_enabled():  # the caller's own sample_weight (None when not given), not the unit default
+        routed = process_routing(search, "fit", sample_weight=given_weight, **params)
+        split_params, score_params = routed.splitter.split, routed.scorer.score
+    else:  # held-out scores weigh the samples as the fits do
+        split_params, score_params = {}, {"sample_weight": sample_weight}
+    l1_ratios = _l1_ratio_grid(search)
+    grids = np.array([search._alpha_grid(X, y, sample_weight, l1_ratio) for l1_ratio in l1_ratios])
+    folds = list(check_cv(search.cv, y, classifier=is_classifier(search)).split(X, y, **split_params))
     single_params = Single().get_params()
     base = Single(**{k: v for k, v in search.get_params().items() if k in single_params})
-    scorer = search._scorer(base)
+    scorer = search._get_scorer()
     paths = Parallel(n_jobs=search.n_jobs)(
-        delayed(_fit_path)(base, X, y, sample_weight, train, test, search.alphas_, scorer)
+        delayed(_fit_path)(
+            clone(base).set_params(l1_ratio=l1_ratio),
+            X,
+            y,
+            sample_weight,
+            train,
+            test,
+            alphas,
+            scorer,
+            score_params,
+            classes,
+        )
         for train, test in folds
+        for l1_ratio, alphas in zip(l1_ratios, grids)
     )
-    search.scores_ = np.array([scores for scores, _ in paths])
-    search.coefs_paths_ = np.array([coefs for _, coefs in paths])
-    best = int(np.argmax(search.scores_.mean(axis=0)))
-    search.alpha_ = float(search.alphas_[best])
-    final = clone(base).set_params(alpha=search.alpha_)
+    n_folds, n_ratios = len(folds), len(l1_ratios)
+    scores = np.array([scores for scores, _ in paths]).reshape(n_folds, n_ratios, -1)
+    coefs = np.array([coefs for _, coefs in paths])
+    coefs = coefs.reshape(n_folds, n_ratios, *coefs.shape[1:])
+    mean_scores = scores.mean(axis=0)
+    best_ratio, best = np.unravel_index(int(np.argmax(mean_scores)), mean_scores.shape)
+    search.l1_ratios_ = np.asarray(l1_ratios, dtype=float)
+    search.l1_ratio_ = float(l1_ratios[best_ratio])
+    search.alpha_ = float(grids[best_ratio, best])
+    several = search.l1_ratios is not None and search.penalty == "elasticnet"
+    # one l1_ratio: (n_folds, n_alphas, ...) as before; several: an axis for them after the folds
+    search.alphas_ = grids if several else grids[0]
+    search.scores_ = scores if several else scores[:, 0]
+    search.coefs_paths_ = coefs if several else coefs[:, 0]
+    final = clone(base).set_params(alpha=search.alpha_, l1_ratio=search.l1_ratio_)
     if search.refit:
         final.fit(X, y, sample_weight=sample_weight)
     else:  # fitted attributes from the first fold, coefficients averaged over all
         train = folds[0][0]
         final.fit(X[train], y[train], sample_weight=sample_weight[train])
-        mean = search.coefs_paths_[:, best].mean(axis=0)
+        mean = coefs[:, best_ratio, best].mean(axis=0)
         coef, intercept = (
             mean[:, : X.shape[1]],
             mean[:, X.shape[1]] if search.fit_intercept else 0 * mean[:, 0],
@@ -1039,6 +1157,30 @@ def _cross_validated_path(search, Single, X, y, sample_weight, check_folds=None)
             and name not in ("n_features_in_", "feature_names_in_")
         ):
             setattr(search, name, value)
+
+
+def _l1_ratio_grid(search):
+    """The l1_ratios to cross-validate: ``l1_ratios`` for the elastic net, else ``[l1_ratio]``."""
+    if search.l1_ratios is None:
+        return [search.l1_ratio]
+    if search.penalty != "elasticnet":
+        warnings.warn(
+            f"l1_ratios parameter is only used when penalty is 'elasticnet'. Got (penalty={search.penalty}).",
+            UserWarning,
+            stacklevel=4,
+        )
+        return [search.l1_ratio]
+    ratios = np.asarray(search.l1_ratios, dtype=float)
+    if (
+        ratios.ndim != 1
+        or ratios.size == 0
+        or np.any((ratios < 0) | (ratios > 1))
+        or np.any(np.isnan(ratios))
+    ):
+        raise ValueError(
+            f"l1_ratios must be a non-empty 1-D list of numbers in [0, 1]; got {search.l1_ratios!r}."
+        )
+    return ratios.tolist()
 
 
 def _validated(estimator, X, y, **params):
@@ -1094,20 +1236,27 @@ def _separates(objective, theta):
     return bool(np.all(np.argmax(Z[counted], axis=1) == objective.y[counted]))
 
 
-def _fit_path(base, X, y, sample_weight, train, test, alphas, scorer):
+def _fit_path(base, X, y, sample_weight, train, test, alphas, scorer, score_params, classes):
     """One fold's path: decreasing alphas, each fit warm-started from the last."""
     model = clone(base).set_params(warm_start=True)
     scores, coefs = [], []
     # sliced once per fold; sparse folds in CSC, the layout the working-set solver slices columns from
     X_train = X[train].tocsc() if sp.issparse(X) else X[train]
+    test_params = _check_method_params(X, params=score_params, indices=test)
+    if classes is not None:  # every class in every fold, as scikit-learn
+        _validated(model, X_train, y[train])
+        encoded = np.searchsorted(classes, y[train])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.simplefilter("ignore", UserWarning)  # ignored parameters: the final refit says so once
         for alpha in alphas:
             # warm start: the previous alpha's support seeds the working set
-            model.set_params(alpha=alpha).fit(X_train, y[train], sample_weight=sample_weight[train])
-            # held-out scores weigh the samples as the fit does
-            scores.append(scorer(model, X[test], y[test], sample_weight=sample_weight[test]))
+            model.set_params(alpha=alpha)
+            if classes is None:
+                model.fit(X_train, y[train], sample_weight=sample_weight[train])
+            else:
+                model._fit_encoded(X_train, encoded, classes, sample_weight[train], y[train])
+            scores.append(scorer(model, X[test], y[test], **test_params))
             coef = np.atleast_2d(model.coef_)
             coefs.append(
                 np.column_stack([coef, np.atleast_1d(model.intercept_)])

@@ -5,10 +5,19 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from scipy.special import logsumexp
-from sklearn.datasets import load_digits, make_classification
+from sklearn import config_context
+from sklearn.datasets import load_digits, make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV, TunedThresholdClassifierCV, cross_val_score
+from sklearn.linear_model import ElasticNetCV, LogisticRegression
+from sklearn.metrics import accuracy_score, get_scorer, make_scorer
+from sklearn.model_selection import (
+    GridSearchCV,
+    GroupKFold,
+    KFold,
+    StratifiedKFold,
+    TunedThresholdClassifierCV,
+    cross_val_score,
+)
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
@@ -16,6 +25,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sklearn_normreg import (
     L2Normalizer,
     NormRegLinearRegression,
+    NormRegLinearRegressionCV,
     NormRegLogisticRegression,
     NormRegLogisticRegressionCV,
 )
@@ -312,3 +322,65 @@ def test_balanced_class_weight_uses_the_weighted_class_counts():
     C = 1 / (1e-2 * effective.sum())
     peer = LogisticRegression(C=C, tol=1e-12, max_iter=10000).fit(X, y, sample_weight=effective)
     np.testing.assert_allclose(ours.coef_, peer.coef_, rtol=1e-6)
+
+
+# --- cross-validation: scoring, metadata routing, l1_ratios ------------------------------------
+
+
+def test_cv_score_uses_scoring():
+    X, y = make_classification(n_samples=150, n_features=5, random_state=0)
+    model = NormRegLogisticRegressionCV(alphas=3, cv=3, scoring="neg_log_loss").fit(X, y)
+    assert model.score(X, y) == pytest.approx(get_scorer("neg_log_loss")(model, X, y))
+    assert model.score(X, y) < 0  # not the accuracy
+    default = NormRegLogisticRegressionCV(alphas=3, cv=3).fit(X, y)
+    assert default.score(X, y) == pytest.approx(np.mean(default.predict(X) == y))
+
+
+def test_cv_routes_groups_to_the_splitter_and_refuses_them_without_routing():
+    X, y = make_classification(n_samples=120, n_features=5, random_state=0)
+    groups = np.repeat(np.arange(6), 20)
+    explicit = list(GroupKFold(3).split(X, y, groups))
+    reference = NormRegLogisticRegressionCV(alphas=4, cv=explicit).fit(X, y)
+    with config_context(enable_metadata_routing=True):
+        routed = NormRegLogisticRegressionCV(alphas=4, cv=GroupKFold(3)).fit(X, y, groups=groups)
+    np.testing.assert_allclose(routed.scores_, reference.scores_)
+    with pytest.raises(ValueError, match="enable_metadata_routing=True"):
+        NormRegLogisticRegressionCV(alphas=4, cv=GroupKFold(3)).fit(X, y, groups=groups)
+
+
+def test_cv_routes_sample_weight_to_a_scorer_that_requests_it():
+    X, y = make_classification(n_samples=120, n_features=5, random_state=1)
+    weights = np.random.default_rng(0).uniform(0.1, 5, size=120)
+    with config_context(enable_metadata_routing=True):
+        scorer = make_scorer(accuracy_score).set_score_request(sample_weight=True)
+        weighted = NormRegLogisticRegressionCV(alphas=4, cv=3, scoring=scorer)
+        weighted.set_fit_request(sample_weight=True).fit(X, y, sample_weight=weights)
+        unweighted_scorer = make_scorer(accuracy_score).set_score_request(sample_weight=False)
+        plain = NormRegLogisticRegressionCV(alphas=4, cv=3, scoring=unweighted_scorer)
+        plain.set_fit_request(sample_weight=True).fit(X, y, sample_weight=weights)
+    folds = list(StratifiedKFold(3).split(X, y))
+    model = NormRegLogisticRegression(alpha=weighted.alphas_[0])
+    train, test = folds[0]
+    model.fit(X[train], y[train], sample_weight=weights[train])
+    assert weighted.scores_[0, 0] == pytest.approx(
+        accuracy_score(y[test], model.predict(X[test]), sample_weight=weights[test])
+    )
+    assert plain.scores_[0, 0] == pytest.approx(accuracy_score(y[test], model.predict(X[test])))
+
+
+def test_cv_over_l1_ratios_chooses_as_elasticnetcv():
+    X, y = make_regression(n_samples=200, n_features=20, n_informative=5, noise=5, random_state=0)
+    alphas = np.geomspace(10, 0.01, 8)
+    folds = KFold(4, shuffle=True, random_state=0)
+    ours = NormRegLinearRegressionCV(penalty="elasticnet", l1_ratios=[0.2, 0.9], alphas=alphas, cv=folds).fit(
+        X, y
+    )
+    peer = ElasticNetCV(l1_ratio=[0.2, 0.9], alphas=alphas, cv=folds, tol=1e-10, max_iter=100000).fit(X, y)
+    assert ours.scores_.shape == (4, 2, 8) and ours.coefs_paths_.shape == (4, 2, 8, 1, 21)
+    assert ours.alphas_.shape == (2, 8)
+    assert ours.l1_ratio_ == peer.l1_ratio_
+    assert ours.alpha_ == pytest.approx(peer.alpha_)
+    # the held-out scores are minus half the MSE of ElasticNetCV's path
+    np.testing.assert_allclose(-ours.scores_, np.transpose(peer.mse_path_, (2, 0, 1)) / 2, rtol=1e-5)
+    with pytest.warns(UserWarning, match="l1_ratios parameter is only used"):
+        NormRegLinearRegressionCV(penalty="l1", l1_ratios=[0.2, 0.9], alphas=3, cv=3).fit(X, y)

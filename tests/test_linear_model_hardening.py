@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_breast_cancer, load_iris, make_classification
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import KFold
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_normreg import NormRegLogisticRegression, NormRegLogisticRegressionCV
@@ -96,10 +97,21 @@ def test_cv_alphas_are_validated(cancer, alphas):
         NormRegLogisticRegressionCV(alphas=alphas, cv=2).fit(X, y)
 
 
-def test_cv_with_a_class_missing_from_a_training_fold_says_so():
-    X, y = load_iris(return_X_y=True)
-    X, y = X[:101], y[:101]  # class 2 has a single sample
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_cv_keeps_every_class_in_every_fold(n_classes):
+    """As scikit-learn: a training fold that lacks a class still fits the model of all
+    classes (issue 13: "aabb" with KFold(2); a 3-class problem with a class of one sample)."""
+    if n_classes == 2:
+        X, y = np.array([[0.0], [1.0], [2.0], [3.0]]), np.array(["a", "a", "b", "b"])
+        cv = KFold(2)
+    else:
+        X, y = load_iris(return_X_y=True)
+        X, y = X[:101], y[:101]  # class 2 has a single sample
+        cv = 3
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # scikit-learn's "least populated class" warning
-        with pytest.raises(ValueError, match="no samples of class"):
-            NormRegLogisticRegressionCV(alphas=3, cv=3).fit(X, y)
+        model = NormRegLogisticRegressionCV(alphas=3, cv=cv).fit(X, y)
+    assert list(model.classes_) == sorted(set(y.tolist()))
+    assert np.all(np.isfinite(model.scores_))
+    rows = 1 if n_classes == 2 else 3
+    assert model.coefs_paths_.shape[2] == rows  # every fold's model has every class
