@@ -230,9 +230,12 @@ class _BaseNormRegMLP(BaseEstimator):
             return None
         with np.errstate(over="ignore", invalid="ignore"):
             value = penalty.value(weights)
+            unit_value = get_penalty(self.penalty, alpha=1.0, l1_ratio=self.l1_ratio).value(weights)
         limit = np.sqrt(np.finfo(weights.dtype).max) if diverged else np.inf
         if np.isfinite(value) and abs(value) < limit:
             return None
+        if diverged and self.alpha < 1 and not (np.isfinite(unit_value) and abs(unit_value) < limit):
+            return None  # weights that exploded on their own (too large a step): alpha is not the cause
         return (
             f"The penalty term alpha * penalty(W) overflowed {where} (alpha={self.alpha}, "
             f"penalty={self.penalty!r}, max |w| = {float(np.max(np.abs(weights), initial=0)):.3g}): "
@@ -394,13 +397,24 @@ class _BaseNormRegMLP(BaseEstimator):
                     )
                     if np.isfinite(data_term)
                     else None
+                ) or (
+                    "Solver produced non-finite parameter weights. The input data may contain large "
+                    f"values and need to be preprocessed. The {self.solver} solver diverged: the training "
+                    f"loss or the weights became non-finite at epoch {state['n_iter_'] + 1}. Try a smaller "
+                    f"learning_rate_init (now {self.learning_rate_init}) or scale the data."
                 )
-                raise ValueError(
-                    message
-                    or f"The {self.solver} solver diverged: the training loss or the weights became "
-                    f"non-finite at epoch {state['n_iter_'] + 1}. Try a smaller learning_rate_init "
-                    f"(now {self.learning_rate_init}) or scale the data."
+                if not (self.early_stopping and state["validation_scores_"]):
+                    raise ValueError(message)
+                # As MLPRegressor: early stopping has finite best weights to return;
+                # the diverged epoch's validation score is NaN in the history.
+                state["validation_scores_"].append(float("nan"))
+                warnings.warn(
+                    f"{message} Returning the weights of the best validation score (epoch "
+                    f"{int(np.argmax(state['validation_scores_'][:-1])) + 1}).",
+                    ConvergenceWarning,
+                    stacklevel=2,
                 )
+                break
             state["n_iter_"] += 1
             state["t_"] += n_samples
             state["loss_"] = loss

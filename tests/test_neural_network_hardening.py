@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import make_friedman1
+from sklearn.datasets import load_iris, make_friedman1
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
@@ -231,3 +231,24 @@ def test_weights_that_overflow_their_sum_fit_as_unit_weights(friedman, solver):
         unit = NormRegMLPRegressor(**params).fit(X, y)
     for a, b in zip(huge.coefs_, unit.coefs_):
         np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def test_diverging_sgd_with_early_stopping_returns_the_best_finite_weights():
+    """As MLPRegressor (its issue 29504): the diverged epoch scores NaN, the best weights come back."""
+    X, y = load_iris(return_X_y=True)
+    params = dict(
+        hidden_layer_sizes=(100,),
+        activation="identity",
+        solver="sgd",
+        learning_rate_init=1.0,
+        max_iter=20,
+        n_iter_no_change=10,
+        random_state=0,
+    )
+    with pytest.warns(ConvergenceWarning, match="non-finite"):
+        model = NormRegMLPRegressor(early_stopping=True, **params).fit(X, y)
+    assert np.isnan(model.validation_scores_[-1]) and isinstance(model.validation_scores_[-1], float)
+    assert all(np.isfinite(c).all() for c in model.coefs_ + model.intercepts_)
+    assert np.all(np.isfinite(model.predict(X)))
+    with pytest.raises(ValueError, match="non-finite"):  # no finite best weights to fall back on
+        NormRegMLPRegressor(early_stopping=False, **params).fit(X, y)
