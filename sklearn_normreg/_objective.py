@@ -7,6 +7,7 @@ penalties are added by the solvers, never here.
 from itertools import pairwise
 
 import numpy as np
+import scipy.linalg
 import scipy.sparse as sp
 from sklearn.utils.extmath import safe_sparse_dot
 
@@ -223,6 +224,7 @@ class LinearObjective:
             sample_weight = np.ones(X.shape[0])
         self.weights = (sample_weight / sample_weight.sum()).astype(X.dtype, copy=False)
         self._csc = X if sp.issparse(X) and X.format == "csc" else None
+        self._kkt_scales = None  # filled by the solvers, once (they depend on the data only)
 
     def column_slice(self, columns):
         """``X[:, columns]``; sparse X is sliced from a CSC copy made once (CSR column slicing is slow)."""
@@ -231,6 +233,13 @@ class LinearObjective:
         if self._csc is None:
             self._csc = self.X.tocsc()
         return self._csc[:, columns]
+
+    # what the estimators read a solution with: (W, b) and the objective's value
+    value_offset = 0.0
+
+    def solution(self, theta):
+        """The model's ``(W, b)`` at ``theta`` (see :class:`CompressedSquaredObjective`)."""
+        return self.unpack(theta)
 
     def unpack(self, theta):
         """``(W, b)`` views; ``b`` is zeros without an intercept."""
@@ -275,3 +284,76 @@ class LinearObjective:
     def raw_hessian(self, raw):
         """Weighted per-sample Hessians with respect to the raw prediction, (n, n_outputs, n_outputs)."""
         return self.loss.sample_hessian(self.y, raw) * self.weights[:, None, None]
+
+
+class CompressedSquaredObjective(LinearObjective):
+    """The squared loss's data term, written on a p x p square root of its Gram matrix.
+
+    The squared loss sees X only through the weighted Gram matrix of the centred
+    data, ``G = Xc^T C Xc``, and ``q = Xc^T C yc``: with ``G = R^T R`` and
+    ``R^T r = q``, ``(1/2) sum_i c_i (xc_i w - yc_i)^2 = (1/2) |R w - r|^2 + constant``,
+    and the best intercept is ``y_mean - W x_mean``. A regularisation path thus
+    reads X once, for G, instead of at every solver pass (scikit-learn's
+    ``precompute`` for ``LassoCV``). ``theta`` holds the weights only; use
+    :meth:`solution` for ``(W, b)`` and add :attr:`value_offset` to values.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+    sample_weight : ndarray of shape (n_samples,)
+    fit_intercept : bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_normreg._loss import SquaredError
+    >>> X, y = np.random.default_rng(0).normal(size=(50, 3)), np.arange(50.0)
+    >>> full = LinearObjective(SquaredError(), X, y)
+    >>> small = CompressedSquaredObjective(X, y, np.ones(50), True)
+    >>> w = np.array([0.5, -1.0, 2.0])
+    >>> W, b = small.solution(w)
+    >>> value = small.value_at(small.raw_prediction(w)) + small.value_offset
+    >>> bool(np.isclose(value, full.value_and_grad(np.append(W.ravel(), b))[0]))
+    True
+    """
+
+    def __init__(self, X, y, sample_weight, fit_intercept):
+        from ._loss import SquaredError
+
+        Y = np.asarray(y, dtype=np.float64).reshape(X.shape[0], -1)
+        c = np.asarray(sample_weight, dtype=np.float64) / np.sum(sample_weight)
+        X = np.asarray(X, dtype=np.float64)
+        self.x_offset = c @ X if fit_intercept else np.zeros(X.shape[1])
+        self.y_offset = c @ Y if fit_intercept else np.zeros(Y.shape[1])
+        scaled = X - self.x_offset  # sqrt(c) (X - x_mean): one copy of X
+        scaled *= np.sqrt(c)[:, None]
+        gram = scaled.T @ scaled
+        q = scaled.T @ ((Y - self.y_offset) * np.sqrt(c)[:, None])
+        R, r = _square_root_system(gram, q)
+        rows = R.shape[0]
+        # a weighted mean over `rows` rows of 0.5 (sqrt(rows) (R w - r))^2 is 0.5 |R w - r|^2
+        super().__init__(SquaredError(), np.sqrt(rows) * R, np.sqrt(rows) * r, None, False, Y.shape[1])
+        residual_square = c @ ((Y - self.y_offset) ** 2).sum(axis=1)
+        self.value_offset = 0.5 * (residual_square - (r**2).sum()) / Y.shape[1]
+
+    def solution(self, theta):
+        W, _ = self.unpack(theta)
+        return W, self.y_offset - W @ self.x_offset
+
+
+def _square_root_system(gram, q):
+    """``R`` and ``r`` with ``R^T R = gram`` and ``R^T r = q`` (Cholesky; an eigendecomposition
+    when ``gram`` is singular, dropping the directions it does not see)."""
+    try:
+        upper = scipy.linalg.cholesky(gram, lower=False)
+        if np.all(np.diag(upper) > np.sqrt(np.finfo(float).eps) * np.sqrt(np.abs(np.diag(gram)).max())):
+            return upper, scipy.linalg.solve_triangular(upper, q, trans="T")
+    except np.linalg.LinAlgError:
+        pass
+    eigenvalues, vectors = np.linalg.eigh(gram)
+    keep = eigenvalues > max(eigenvalues.max(initial=0.0), 0.0) * len(eigenvalues) * np.finfo(float).eps
+    roots = np.sqrt(eigenvalues[keep])
+    if roots.size == 0:  # nothing to fit: one zero row keeps the shapes valid
+        return np.zeros((1, gram.shape[0])), np.zeros((1, q.shape[1]))
+    return roots[:, None] * vectors[:, keep].T, (vectors[:, keep].T @ q) / roots[:, None]

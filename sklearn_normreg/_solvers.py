@@ -551,17 +551,24 @@ def _kkt_scales(objective):
     of the absolute raw-prediction gradients there (their gradient's size if
     no terms cancelled), so that neither depends on the scale of X.
     """
+    # They depend on the data only: computed once per objective (a regularisation
+    # path solves one objective for many alphas).
+    cached = getattr(objective, "_kkt_scales", None)
+    if cached is not None:
+        return cached
+    # the raw prediction at theta = 0 is 0: no pass over X for it
     raw_grad = objective.value_and_raw_grad(
-        objective.raw_prediction(np.zeros(objective.size, objective.X.dtype))
+        np.zeros((objective.X.shape[0], objective.n_outputs), objective.X.dtype)
     )[1]
     grad = objective.grad_from_raw_grad(raw_grad)[: objective.n_weights]
     if not (np.all(np.isfinite(grad)) and np.all(np.isfinite(raw_grad))):
         raise ValueError("The gradient at zero is not finite (overflow): scale X (e.g. StandardScaler).")
     tiny = np.finfo(objective.X.dtype).tiny
-    return (
+    objective._kkt_scales = (
         max(float(np.abs(grad).max(initial=0.0)), tiny),
         max(float(np.abs(raw_grad).sum(axis=0).max(initial=0.0)), tiny),
     )
+    return objective._kkt_scales
 
 
 # Multinomial Newton steps cost (n_classes * working-set size)^2 * n_samples: on

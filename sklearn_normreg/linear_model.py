@@ -36,7 +36,7 @@ from sklearn.utils.validation import (
 )
 
 from ._loss import CLASSIFICATION_LOSSES, LOSS_ALIASES, LOSSES, get_loss
-from ._objective import LinearObjective
+from ._objective import CompressedSquaredObjective, LinearObjective
 from ._penalty import PENALTIES, get_penalty
 from ._solvers import gradient_move, proximal_step, relative_kkt_violation, single_threaded_blas, solve
 from ._validation import clear_input_errors, unit_max_weights
@@ -123,16 +123,21 @@ class _LinearModelBase(BaseEstimator):
             )
         return theta, n_iter, violation
 
+    def _fit_objective(self, objective, theta0, alpha):
+        """Solve from ``theta0`` and store the solution; return it (the CV path warm-starts from it)."""
+        theta, n_iter, certificate = self._solve(objective, theta0, alpha)
+        self._set_solution(objective, theta, n_iter, certificate, alpha)
+        return theta
+
     def _set_solution(self, objective, theta, n_iter, violation, alpha):
         dtype = objective.X.dtype
-        W, b = objective.unpack(theta)
+        W, b = objective.solution(theta)
         self.coef_ = np.array(W, dtype=dtype)
         self.intercept_ = np.array(b, dtype=dtype)
         self.n_iter_ = np.array([n_iter], dtype=np.int32)
         self.kkt_violation_ = float(violation)
-        self.objective_ = objective.value_and_grad(theta.astype(dtype))[0] + float(
-            self._penalty(alpha).value(self.coef_)
-        )
+        data_term = objective.value_at(objective.raw_prediction(theta.astype(dtype))) + objective.value_offset
+        self.objective_ = data_term + float(self._penalty(alpha).value(self.coef_))
 
 
 class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearModelBase):
@@ -302,20 +307,24 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearM
         return self._fit_encoded(X, encoded, classes, sample_weight, y)
 
     def _fit_encoded(self, X, encoded, classes, sample_weight, y):
-        """Fit validated ``X`` to the class indices ``encoded`` into ``classes``.
+        """Fit validated ``X`` to the class indices ``encoded`` into ``classes``."""
+        objective = self._encoded_objective(X, encoded, classes, sample_weight, y)
+        self._fit_objective(objective, self._start(objective, continue_fit=self.warm_start), self.alpha)
+        return self
 
-        The cross-validation path calls this with every class of the full data,
-        also for folds that lack some (as scikit-learn keeps every class).
-        """
+    def _encoded_objective(self, X, encoded, classes, sample_weight, y):
+        """The objective of class indices ``encoded`` into ``classes`` (class weights applied)."""
         self.classes_ = classes
         sample_weight = _with_class_weight(sample_weight, self.class_weight, classes, encoded, y)
         if not sample_weight.sum() > 0:
             raise ValueError("The sample weights (times the class weights) sum to zero.")
-        objective = _logistic_objective(X, encoded, sample_weight, len(classes), self.fit_intercept)
-        theta0 = self._start(objective, continue_fit=self.warm_start)
-        theta, n_iter, violation = self._solve(objective, theta0, self.alpha)
-        self._set_solution(objective, theta, n_iter, violation, self.alpha)
-        return self
+        return _logistic_objective(X, encoded, sample_weight, len(classes), self.fit_intercept)
+
+    def _path_objective(self, X, y, sample_weight, classes):
+        """One fold's objective for the CV path, with every class of the full data (also
+        those the fold lacks, as scikit-learn keeps every class)."""
+        X, y = _validated(self, X, y)
+        return self._encoded_objective(X, np.searchsorted(classes, y), classes, sample_weight, y)
 
     def _solve(self, objective, theta0, alpha):
         theta, n_iter, violation = super()._solve(objective, theta0, alpha)
@@ -838,19 +847,31 @@ class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
         if not sample_weight.sum() > 0:
             raise ValueError("The sample weights sum to zero.")
         objective = self._objective(X, y, sample_weight)
-        theta0 = self._start(objective, continue_fit=self.warm_start)
-        theta, n_iter, certificate = self._solve(objective, theta0, self.alpha)
-        self._set_solution(objective, theta, n_iter, certificate, self.alpha)
+        self._fit_objective(objective, self._start(objective, continue_fit=self.warm_start), self.alpha)
+        return self
+
+    def _set_solution(self, objective, theta, n_iter, certificate, alpha):
+        super()._set_solution(objective, theta, n_iter, certificate, alpha)
         self.n_iter_ = int(n_iter)
-        if y.ndim == 1:
+        if self._single_target:  # 1-D y: 1-D coef_ and a scalar intercept_, as scikit-learn's
             self.coef_, self.intercept_ = self.coef_[0], self.intercept_[0]
         if not objective.loss.is_smooth:
             self.dual_gap_ = self.__dict__.pop("kkt_violation_")
         else:
             self.__dict__.pop("dual_gap_", None)
-        return self
+
+    def _path_objective(self, X, y, sample_weight, classes):
+        """One fold's objective for the CV path: for the squared loss on dense data with many
+        more samples than features, the compressed one (X read once per fold, not per pass)."""
+        X, y = _validated(self, X, y, multi_output=True, y_numeric=True)
+        objective = self._objective(X, y, sample_weight)
+        compress = objective.loss.name == "squared_error" and not sp.issparse(X)
+        if compress and X.shape[0] > 2 * X.shape[1] and X.shape[1] <= _MAX_GRAM_FEATURES:
+            return CompressedSquaredObjective(X, y, objective.weights, self.fit_intercept)
+        return objective
 
     def _objective(self, X, y, sample_weight):
+        self._single_target = y.ndim == 1
         loss = get_loss(self.loss, huber_delta=self.huber_delta, quantile=self.quantile)
         return LinearObjective(loss, X, y.astype(X.dtype, copy=False), sample_weight, self.fit_intercept)
 
@@ -1020,6 +1041,11 @@ class NormRegLinearRegressionCV(_CrossValidatedMixin, NormRegLinearRegression):
         sparse_penalty = self.penalty if self.penalty == "elasticnet" else "l1"
         alpha_max = get_penalty(sparse_penalty, alpha=1.0, l1_ratio=max(l1_ratio, 1e-3)).alpha_max(gradient)
         return _geometric_grid(alpha_max, self.alphas, self.eps)
+
+
+# The CV path compresses the squared loss to a p x p problem up to this many features
+# (an eigendecomposition of the p x p Gram matrix per fold).
+_MAX_GRAM_FEATURES = 2000
 
 
 def _mean_loss(y_true, y_pred, *, loss, sample_weight=None):
@@ -1237,30 +1263,23 @@ def _separates(objective, theta):
 
 
 def _fit_path(base, X, y, sample_weight, train, test, alphas, scorer, score_params, classes):
-    """One fold's path: decreasing alphas, each fit warm-started from the last."""
-    model = clone(base).set_params(warm_start=True)
-    scores, coefs = [], []
+    """One fold's path: one objective, decreasing alphas, each solve warm-started from the last."""
+    model = clone(base)
     # sliced once per fold; sparse folds in CSC, the layout the working-set solver slices columns from
     X_train = X[train].tocsc() if sp.issparse(X) else X[train]
+    objective = model._path_objective(X_train, y[train], sample_weight[train], classes)
     test_params = _check_method_params(X, params=score_params, indices=test)
-    if classes is not None:  # every class in every fold, as scikit-learn
-        _validated(model, X_train, y[train])
-        encoded = np.searchsorted(classes, y[train])
+    theta = np.zeros(objective.size)
+    scores, coefs = [], []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        warnings.simplefilter("ignore", UserWarning)  # ignored parameters: the final refit says so once
         for alpha in alphas:
-            # warm start: the previous alpha's support seeds the working set
-            model.set_params(alpha=alpha)
-            if classes is None:
-                model.fit(X_train, y[train], sample_weight=sample_weight[train])
-            else:
-                model._fit_encoded(X_train, encoded, classes, sample_weight[train], y[train])
+            # warm start: the previous alpha's solution, whose support seeds the working set
+            model.alpha = alpha
+            theta = model._fit_objective(objective, theta, alpha)
             scores.append(scorer(model, X[test], y[test], **test_params))
             coef = np.atleast_2d(model.coef_)
-            coefs.append(
-                np.column_stack([coef, np.atleast_1d(model.intercept_)])
-                if model.fit_intercept
-                else coef.copy()
-            )
+            if model.fit_intercept:
+                coef = np.column_stack([coef, np.atleast_1d(model.intercept_)])
+            coefs.append(coef.copy())
     return np.array(scores), np.array(coefs)

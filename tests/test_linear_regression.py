@@ -337,3 +337,22 @@ def test_constant_target_gives_a_constant_model():
             warnings.simplefilter("error")
             model = NormRegLinearRegressionCV(loss=loss, penalty="l1", alphas=3, cv=3).fit(X, y)
         np.testing.assert_allclose(model.predict(X), 2.5, atol=1e-8)
+
+
+@pytest.mark.parametrize("rank_deficient", [False, True])
+def test_cv_path_of_the_squared_loss_equals_separate_fits(rank_deficient):
+    """The path compresses the squared loss to its Gram matrix; each alpha must still be the
+    plain fit on that fold (also when X has a repeated and a constant column)."""
+    X, y, _ = _problem(n=120, p=6, seed=13)
+    if rank_deficient:
+        X = np.column_stack([X, X[:, 0], np.ones(len(X))])
+    weights = np.random.default_rng(1).uniform(0.5, 2, size=len(y))
+    folds = list(KFold(3, shuffle=True, random_state=0).split(X))
+    cv = NormRegLinearRegressionCV(penalty="elasticnet", alphas=4, cv=folds).fit(X, y, sample_weight=weights)
+    for k, (train, _) in enumerate(folds):
+        for a, alpha in enumerate(cv.alphas_):
+            single = NormRegLinearRegression(penalty="elasticnet", alpha=alpha, tol=1e-10)
+            single.fit(X[train], y[train], sample_weight=weights[train])
+            path = cv.coefs_paths_[k, a, 0]
+            np.testing.assert_allclose(path[:-1], single.coef_, atol=1e-6)
+            assert path[-1] == pytest.approx(single.intercept_, abs=1e-6)
