@@ -109,6 +109,7 @@ class SquaredError(BaseLoss):
     """
 
     name = "squared_error"
+    constant_curvature = True  # the Newton solver reuses its Hessian
 
     def _value_and_derivative(self, r):
         return 0.5 * r * r, r

@@ -68,6 +68,7 @@ class _Restricted:
         )
         self.rows = X.tocsr() if sp.issparse(X) else X
         self.penalized = self.data.penalized()
+        self._fixed_hessian = None
 
     def raw(self, z):
         return self.data.raw_prediction(z)
@@ -85,7 +86,19 @@ class _Restricted:
         return self.rows.T @ (self.rows * h[:, None])
 
     def hessian(self, raw):
-        """Hessian of the data term in the layout of ``theta`` (weight rows, then intercepts)."""
+        """Hessian of the data term in the layout of ``theta`` (weight rows, then intercepts).
+
+        A loss of constant curvature (the squared loss) has one Hessian per working
+        set: built once (on text, the sparse Gram product was most of a Lasso fit).
+        """
+        if self._fixed_hessian is not None:
+            return self._fixed_hessian
+        H = self._hessian(raw)
+        if getattr(self.data.loss, "constant_curvature", False):
+            self._fixed_hessian = H
+        return H
+
+    def _hessian(self, raw):
         weights = self.data.raw_hessian(raw)
         K, m, size = self.data.n_outputs, self.data.n_features, self.data.size
         H = np.empty((size, size))
