@@ -1,6 +1,7 @@
 """Linear models with a free choice of loss and penalty, solved to certified optimality:
 logistic regression (binary and multinomial) and regression (any loss, one or several targets)."""
 
+import inspect
 import warnings
 from numbers import Integral, Real
 
@@ -15,7 +16,7 @@ from sklearn.linear_model._base import LinearClassifierMixin, LinearModel, Spars
 from sklearn.metrics import check_scoring, get_scorer, make_scorer
 from sklearn.model_selection import check_cv
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils import check_random_state, gen_batches
+from sklearn.utils import check_random_state, gen_batches, metadata_routing
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.extmath import row_norms
@@ -326,6 +327,17 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearM
         X, y = _validated(self, X, y)
         return self._encoded_objective(X, np.searchsorted(classes, y), classes, sample_weight, y)
 
+    def _set_solution(self, objective, theta, n_iter, violation, alpha):
+        super()._set_solution(objective, theta, n_iter, violation, alpha)
+        if objective.n_outputs > 1:
+            # Softmax is unchanged by adding one constant to every row: scikit-learn's
+            # convention picks intercepts summing to zero, and without a penalty also
+            # coefficient columns summing to zero (an L2 optimum has both already;
+            # an L1 one has its own coefficients, which shifting would change).
+            self.intercept_ -= self.intercept_.mean()
+            if self.penalty is None or alpha == 0:
+                self.coef_ -= self.coef_.mean(axis=0)
+
     def _solve(self, objective, theta0, alpha):
         theta, n_iter, violation = super()._solve(objective, theta0, alpha)
         if alpha * (self.penalty is not None) == 0 and _separates(objective, theta):
@@ -471,6 +483,9 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearM
 class _CrossValidatedMixin:
     """What the cross-validated models add to their one-alpha class: ``scoring`` in
     :meth:`score`, and metadata routing to the splitter and the scorer."""
+
+    # score's sample_weight goes to the scorer, which requests it or not (as LogisticRegressionCV)
+    __metadata_request__score = {"sample_weight": metadata_routing.UNUSED}
 
     def score(self, X, y, sample_weight=None, **score_params):
         """Score on ``X``, ``y`` with ``scoring`` (None: the one-alpha class's score).
@@ -1132,7 +1147,7 @@ def _cross_validated_path(search, Single, X, y, sample_weight, given_weight, par
     folds = list(check_cv(search.cv, y, classifier=is_classifier(search)).split(X, y, **split_params))
     single_params = Single().get_params()
     base = Single(**{k: v for k, v in search.get_params().items() if k in single_params})
-    scorer = search._get_scorer()
+    scorer = search._get_scorer() if classes is None else _scorer_with_labels(search._get_scorer(), classes)
     paths = Parallel(n_jobs=search.n_jobs)(
         delayed(_fit_path)(
             clone(base).set_params(l1_ratio=l1_ratio),
@@ -1150,8 +1165,9 @@ def _cross_validated_path(search, Single, X, y, sample_weight, given_weight, par
         for l1_ratio, alphas in zip(l1_ratios, grids)
     )
     n_folds, n_ratios = len(folds), len(l1_ratios)
-    scores = np.array([scores for scores, _ in paths]).reshape(n_folds, n_ratios, -1)
-    coefs = np.array([coefs for _, coefs in paths])
+    scores = np.array([scores for scores, _, _ in paths]).reshape(n_folds, n_ratios, -1)
+    n_iters = np.array([n_iters for _, _, n_iters in paths]).reshape(n_folds, n_ratios, -1)
+    coefs = np.array([coefs for _, coefs, _ in paths])
     coefs = coefs.reshape(n_folds, n_ratios, *coefs.shape[1:])
     mean_scores = scores.mean(axis=0)
     best_ratio, best = np.unravel_index(int(np.argmax(mean_scores)), mean_scores.shape)
@@ -1183,6 +1199,9 @@ def _cross_validated_path(search, Single, X, y, sample_weight, given_weight, par
             and name not in ("n_features_in_", "feature_names_in_")
         ):
             setattr(search, name, value)
+    if classes is not None:
+        # LogisticRegressionCV's layout: iterations of every path fit, (1, n_folds, n_alphas[, n_l1_ratios])
+        search.n_iter_ = np.moveaxis(n_iters, 1, -1)[None] if several else n_iters[None, :, 0]
 
 
 def _l1_ratio_grid(search):
@@ -1270,7 +1289,7 @@ def _fit_path(base, X, y, sample_weight, train, test, alphas, scorer, score_para
     objective = model._path_objective(X_train, y[train], sample_weight[train], classes)
     test_params = _check_method_params(X, params=score_params, indices=test)
     theta = np.zeros(objective.size)
-    scores, coefs = [], []
+    scores, coefs, n_iters = [], [], []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         for alpha in alphas:
@@ -1278,8 +1297,30 @@ def _fit_path(base, X, y, sample_weight, train, test, alphas, scorer, score_para
             model.alpha = alpha
             theta = model._fit_objective(objective, theta, alpha)
             scores.append(scorer(model, X[test], y[test], **test_params))
+            n_iters.append(int(np.ravel(model.n_iter_)[0]))
             coef = np.atleast_2d(model.coef_)
             if model.fit_intercept:
                 coef = np.column_stack([coef, np.atleast_1d(model.intercept_)])
             coefs.append(coef.copy())
-    return np.array(scores), np.array(coefs)
+    return np.array(scores), np.array(coefs), np.array(n_iters)
+
+
+def _scorer_with_labels(scorer, classes):
+    """The scorer told every class (as LogisticRegressionCV does): a held-out part with one
+    class would otherwise fail in metrics that need the labels (log-loss, Brier score)."""
+    score_func = getattr(scorer, "_score_func", None)
+    if score_func is None or "labels" not in inspect.signature(score_func).parameters:
+        return scorer
+    kwargs = {**getattr(scorer, "_kwargs", {}), "labels": classes}
+    if len(classes) == 2 and "pos_label" in inspect.signature(score_func).parameters:
+        kwargs["pos_label"] = classes[-1]
+    rebuilt = make_scorer(
+        score_func,
+        greater_is_better=scorer._sign == 1,
+        response_method=scorer._response_method,
+        **kwargs,
+    )
+    requests = getattr(scorer, "_metadata_request", None)
+    if requests is not None:  # keep the metadata the user requested for the original scorer
+        rebuilt._metadata_request = requests
+    return rebuilt

@@ -384,3 +384,26 @@ def test_cv_over_l1_ratios_chooses_as_elasticnetcv():
     np.testing.assert_allclose(-ours.scores_, np.transpose(peer.mse_path_, (2, 0, 1)) / 2, rtol=1e-5)
     with pytest.warns(UserWarning, match="l1_ratios parameter is only used"):
         NormRegLinearRegressionCV(penalty="l1", l1_ratios=[0.2, 0.9], alphas=3, cv=3).fit(X, y)
+
+
+@pytest.mark.parametrize("penalty", [None, "l1", "elasticnet", "l2"])
+def test_multinomial_solution_is_centred_as_sklearn(penalty):
+    """Softmax ignores a shift of all rows: intercepts sum to zero, and without a penalty the
+    coefficient columns too (scikit-learn's convention); the probabilities are the optimum's."""
+    X, y = load_digits(n_class=4, return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    model = NormRegLogisticRegression(penalty=penalty, alpha=1e-2, max_iter=2000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # no penalty: separable digits
+        model.fit(X, y)
+    assert abs(model.intercept_.sum()) < 1e-10
+    if penalty in (None, "l2"):
+        np.testing.assert_allclose(model.coef_.sum(axis=0), 0, atol=1e-8)
+
+
+def test_cv_n_iter_has_logisticregressioncvs_layout():
+    X, y = make_classification(n_samples=120, n_features=5, random_state=0)
+    model = NormRegLogisticRegressionCV(alphas=4, cv=3).fit(X, y)
+    assert model.n_iter_.shape == (1, 3, 4) and np.all(model.n_iter_ >= 0)
+    net = NormRegLogisticRegressionCV(alphas=4, cv=3, penalty="elasticnet", l1_ratios=[0.2, 0.8]).fit(X, y)
+    assert net.n_iter_.shape == (1, 3, 4, 2)

@@ -111,6 +111,9 @@ def test_cv_keeps_every_class_in_every_fold(n_classes):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # scikit-learn's "least populated class" warning
         model = NormRegLogisticRegressionCV(alphas=3, cv=cv).fit(X, y)
+        # held-out parts with a single class: the log-loss is told every class
+        with_log_loss = NormRegLogisticRegressionCV(alphas=3, cv=cv, scoring="neg_log_loss").fit(X, y)
+    assert np.all(np.isfinite(with_log_loss.scores_))
     assert list(model.classes_) == sorted(set(y.tolist()))
     assert np.all(np.isfinite(model.scores_))
     rows = 1 if n_classes == 2 else 3
