@@ -349,7 +349,7 @@ for name, make, y_good in _models():
         ),
         (
             f"{name}-bad-max-iter",
-            _fit(make(max_iter=0)),
+            _fit(make(max_iter=-1)),
             lambda y=y_good: dict(X=X_GOOD.copy(), y=y.copy()),
             InvalidParameterError,
             "'max_iter' parameter",
@@ -933,11 +933,18 @@ CASES += [
         "Found array with dim 3",
     ),
     (
-        "logistic-cv-class-missing-from-a-fold",
-        _fit(NormRegLogisticRegressionCV(alphas=2, cv=3)),
-        lambda: dict(X=X_GOOD.copy(), y=np.array([0] * 11 + [1])),
+        "logistic-cv-l1-ratios-out-of-range",
+        _fit(NormRegLogisticRegressionCV(alphas=2, cv=3, penalty="elasticnet", l1_ratios=[0.5, 2.0])),
+        lambda: dict(X=X_GOOD.copy(), y=Y_CLASSES.copy()),
         ValueError,
-        "has no samples of class(es) [1]",
+        "l1_ratios must be a non-empty 1-D list of numbers in [0, 1]",
+    ),
+    (
+        "linear-cv-routing-disabled",
+        lambda X, y: NormRegLinearRegressionCV(alphas=2, cv=2).fit(X, y, groups=np.arange(12)),
+        lambda: dict(X=X_GOOD.copy(), y=Y_REAL.copy()),
+        ValueError,
+        "enable_metadata_routing=True",
     ),
 ]
 
