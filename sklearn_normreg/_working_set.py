@@ -353,8 +353,11 @@ def prox_newton(objective, penalty, theta0, *, tol, max_iter, free_scale=1.0, ve
         ws_size = columns.size
         problem = _Restricted(objective, columns)
         z = np.concatenate([W[:, columns].ravel(), b if objective.fit_intercept else []])
-        # the working set holds the worst violator, so at least one step is taken
-        inner_tol = max(0.1 * violation, 0.5 * tol)
+        # the working set holds the worst violator, so at least one step is taken; a loss of
+        # constant curvature has an exact quadratic model, solved to the end at the cost of
+        # working-set-sized sweeps (each outer step costs a pass over X)
+        exact_model = getattr(objective.loss, "constant_curvature", False)
+        inner_tol = 0.5 * tol if exact_model else max(0.1 * violation, 0.5 * tol)
         if z.size > MAX_NEWTON_SIZE:  # too large for a dense Hessian: split L-BFGS-B on the columns
             z, steps = _lbfgs_inner(problem, z, penalty, inner_tol, max_iter - n_iter)
             stalled = steps == 0
