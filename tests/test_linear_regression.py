@@ -348,7 +348,8 @@ def test_cv_path_of_the_squared_loss_equals_separate_fits(rank_deficient):
         X = np.column_stack([X, X[:, 0], np.ones(len(X))])
     weights = np.random.default_rng(1).uniform(0.5, 2, size=len(y))
     folds = list(KFold(3, shuffle=True, random_state=0).split(X))
-    cv = NormRegLinearRegressionCV(penalty="elasticnet", alphas=4, cv=folds).fit(X, y, sample_weight=weights)
+    cv = NormRegLinearRegressionCV(penalty="elasticnet", alphas=4, cv=folds, tol=1e-10)
+    cv.fit(X, y, sample_weight=weights)
     for k, (train, _) in enumerate(folds):
         for a, alpha in enumerate(cv.alphas_):
             single = NormRegLinearRegression(penalty="elasticnet", alpha=alpha, tol=1e-10)
