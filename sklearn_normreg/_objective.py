@@ -303,6 +303,8 @@ class CompressedSquaredObjective(LinearObjective):
     y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
     sample_weight : ndarray of shape (n_samples,)
     fit_intercept : bool
+    overwrite_X : bool, default=False
+        Centre ``X`` in place (it is then garbage); for a private copy.
 
     Examples
     --------
@@ -318,18 +320,31 @@ class CompressedSquaredObjective(LinearObjective):
     True
     """
 
-    def __init__(self, X, y, sample_weight, fit_intercept):
+    def __init__(self, X, y, sample_weight, fit_intercept, overwrite_X=False):
         from ._loss import SquaredError
 
         Y = np.asarray(y, dtype=np.float64).reshape(X.shape[0], -1)
         c = np.asarray(sample_weight, dtype=np.float64) / np.sum(sample_weight)
-        X = np.asarray(X, dtype=np.float64)
         self.x_offset = c @ X if fit_intercept else np.zeros(X.shape[1])
         self.y_offset = c @ Y if fit_intercept else np.zeros(Y.shape[1])
-        scaled = X - self.x_offset  # sqrt(c) (X - x_mean): one copy of X
-        scaled *= np.sqrt(c)[:, None]
+        # sqrt(c) (X - x_mean), in place when the caller's X is a private copy (a CV fold)
+        if overwrite_X and X.dtype == np.float64:
+            scaled = X
+            scaled -= self.x_offset
+        else:
+            scaled = np.asarray(X, dtype=np.float64) - self.x_offset
+        uniform = np.all(c == c[0])
+        if not uniform:
+            scaled *= np.sqrt(c)[:, None]
         gram = scaled.T @ scaled
-        q = scaled.T @ ((Y - self.y_offset) * np.sqrt(c)[:, None])
+        q = (
+            scaled.T @ (Y - self.y_offset)
+            if uniform
+            else scaled.T @ ((Y - self.y_offset) * np.sqrt(c)[:, None])
+        )
+        if uniform:  # the weights were left out of the products: one scalar instead of a pass over X
+            gram *= c[0]
+            q *= c[0]
         R, r = _square_root_system(gram, q)
         rows = R.shape[0]
         # a weighted mean over `rows` rows of 0.5 (sqrt(rows) (R w - r))^2 is 0.5 |R w - r|^2

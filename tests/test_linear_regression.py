@@ -357,3 +357,13 @@ def test_cv_path_of_the_squared_loss_equals_separate_fits(rank_deficient):
             path = cv.coefs_paths_[k, a, 0]
             np.testing.assert_allclose(path[:-1], single.coef_, atol=1e-6)
             assert path[-1] == pytest.approx(single.intercept_, abs=1e-6)
+
+
+def test_cv_path_leaves_the_callers_data_untouched():
+    """The compressed path centres each fold in place: only ever the path's own copy."""
+    X, y, _ = _problem(n=90, p=4, seed=14)
+    before = X.copy()
+    halves = [(slice(0, 45), np.arange(45, 90)), (slice(45, 90), np.arange(0, 45))]
+    for cv in (3, halves):
+        NormRegLinearRegressionCV(penalty="l1", alphas=3, cv=cv).fit(X, y)
+        np.testing.assert_array_equal(X, before)
