@@ -1,0 +1,1 @@
+"""scikit-learn's own test suites run against our estimators (issue #13)."""

@@ -1,0 +1,8 @@
+"""scikit-learn's own tests (installed logistic suite) run against our estimators through shims.py.
+
+See conftest.py and not_applicable.txt / known_gaps.txt.
+"""
+
+from ._runner import load
+
+globals().update(load("logistic"))
