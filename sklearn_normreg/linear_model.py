@@ -564,8 +564,8 @@ class NormRegLogisticRegressionCV(_CrossValidatedMixin, NormRegLogisticRegressio
     refit : bool, default=True
         Refit on all data with ``alpha_``. Otherwise ``coef_`` and ``intercept_``
         are the folds' solutions at ``alpha_``, averaged (scikit-learn's
-        convention), and ``n_iter_``, ``objective_`` and ``kkt_violation_``
-        describe the first fold's fit.
+        convention), and ``objective_`` and ``kkt_violation_`` describe the
+        first fold's fit.
 
     Attributes
     ----------
@@ -582,7 +582,9 @@ class NormRegLogisticRegressionCV(_CrossValidatedMixin, NormRegLogisticRegressio
         new ``LogisticRegressionCV`` layout, with alphas for Cs).
     coefs_paths_ : ndarray of shape (n_folds, [n_l1_ratios,] n_alphas, n_rows, n_features + fit_intercept)
         Coefficients (then intercepts) along each fold's path.
-    classes_, coef_, intercept_, n_iter_, objective_, kkt_violation_
+    n_iter_ : ndarray of shape (1, n_folds, n_alphas) or (1, n_folds, n_alphas, n_l1_ratios)
+        Iterations of every fit of the path (``LogisticRegressionCV``'s layout).
+    classes_, coef_, intercept_, objective_, kkt_violation_
         As in :class:`NormRegLogisticRegression`, for the final model.
 
     Examples
