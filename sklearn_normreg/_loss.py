@@ -17,6 +17,7 @@ regression losses, :data:`CLASSIFICATION_LOSSES` for the log-losses.
 """
 
 import numpy as np
+from scipy.optimize import minimize_scalar
 from scipy.special import expit, log_expit, logsumexp
 
 __all__ = ["CLASSIFICATION_LOSSES", "LOSSES", "LOSS_ALIASES", "get_loss"]
@@ -93,9 +94,42 @@ class BaseLoss:
         hessian[:, np.arange(n_outputs), np.arange(n_outputs)] = curvature
         return hessian
 
+    def best_constant(self, y, weights):
+        """The constant prediction minimising ``sum_i weights_i * loss(y_i, c)`` (1-D ``y``).
+
+        Generic: a bounded 1-D minimisation (Brent), which stops near ``sqrt(eps)``
+        relative, finished by Newton steps (exact for Huber once its band is right).
+        Losses with a closed form override it.
+        """
+        low, high = float(y.min()), float(y.max())
+        if not high > low:
+            return low
+        result = minimize_scalar(
+            lambda c: float(weights @ self.loss(y, np.full_like(y, c))),
+            bounds=(low, high),
+            method="bounded",
+            options={"xatol": 1e-15 * max(abs(low), abs(high), 1e-300)},
+        )
+        constant = result.x
+        for _ in range(3):
+            raw = np.full((len(y), 1), constant)
+            slope = weights @ self.gradient(y[:, None], raw)[:, 0]
+            curvature = weights @ self.sample_hessian(y[:, None], raw)[:, 0, 0]
+            if not curvature > 0:
+                break
+            constant -= slope / curvature
+        return constant
+
     def __repr__(self):
         params = ", ".join(f"{p}={getattr(self, p)!r}" for p in self.parameters)
         return f"{type(self).__name__}({params})"
+
+
+def _weighted_quantile(y, weights, q):
+    """The smallest ``y_i`` below which a share ``q`` of the weight lies: the pinball loss's best constant."""
+    order = np.argsort(y)
+    reached = np.cumsum(weights[order]) >= q * weights.sum()
+    return float(y[order][np.argmax(reached)])
 
 
 class SquaredError(BaseLoss):
@@ -117,6 +151,10 @@ class SquaredError(BaseLoss):
     def _curvature(self, r):
         return np.ones_like(r)
 
+    def best_constant(self, y, weights):
+        """The weighted mean (``weights`` sum to 1)."""
+        return float(weights @ y)
+
 
 class AbsoluteError(BaseLoss):
     """``|r|``, derivative ``sign(r)`` (0 at ``r == 0``, a valid subgradient).
@@ -137,6 +175,10 @@ class AbsoluteError(BaseLoss):
     def pinball(self):
         """``(kappa, q)`` with this loss ``= kappa * rho_q``: twice the median's pinball loss."""
         return 2.0, 0.5
+
+    def best_constant(self, y, weights):
+        """The weighted median."""
+        return _weighted_quantile(y, weights, 0.5)
 
 
 class Huber(BaseLoss):
@@ -216,6 +258,10 @@ class Quantile(BaseLoss):
     def pinball(self):
         """``(kappa, q)`` with this loss ``= kappa * rho_q`` (for the exact solvers)."""
         return 1.0, self.quantile
+
+    def best_constant(self, y, weights):
+        """The weighted ``quantile``-quantile."""
+        return _weighted_quantile(y, weights, self.quantile)
 
 
 LOSSES = {

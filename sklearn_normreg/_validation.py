@@ -3,8 +3,9 @@
 from contextlib import contextmanager
 
 import numpy as np
+from sklearn.utils.validation import _check_sample_weight
 
-__all__ = ["clear_input_errors", "unit_max_weights"]
+__all__ = ["checked_weights", "clear_input_errors", "unit_max_weights"]
 
 
 @contextmanager
@@ -35,3 +36,8 @@ def unit_max_weights(sample_weight):
         raise ValueError("sample_weight must be finite: it contains NaN or infinity.")
     largest = sample_weight.max(initial=0.0)
     return sample_weight / largest if largest > 0 else sample_weight
+
+
+def checked_weights(sample_weight, X):
+    """scikit-learn's sample-weight validation (non-negative, X's dtype), then :func:`unit_max_weights`."""
+    return unit_max_weights(_check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True))

@@ -8,7 +8,6 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from joblib import Parallel, delayed
-from scipy.optimize import minimize_scalar
 from scipy.special import expit, softmax
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone, is_classifier
 from sklearn.exceptions import ConvergenceWarning
@@ -31,7 +30,6 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _check_partial_fit_first_call, check_classification_targets
 from sklearn.utils.validation import (
     _check_method_params,
-    _check_sample_weight,
     check_is_fitted,
     validate_data,
 )
@@ -40,7 +38,7 @@ from ._loss import CLASSIFICATION_LOSSES, LOSS_ALIASES, LOSSES, get_loss
 from ._objective import CompressedSquaredObjective, LinearObjective
 from ._penalty import PENALTIES, get_penalty
 from ._solvers import gradient_move, proximal_step, relative_kkt_violation, single_threaded_blas, solve
-from ._validation import clear_input_errors, unit_max_weights
+from ._validation import checked_weights, clear_input_errors, unit_max_weights
 
 __all__ = [
     "NormRegLinearRegression",
@@ -301,9 +299,7 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearM
         """
         self._warn_ignored_parameters()
         X, y = _validated(self, X, y)
-        sample_weight = unit_max_weights(
-            _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
-        )
+        sample_weight = checked_weights(sample_weight, X)
         encoded, classes = _encode_targets(y, sample_weight)
         return self._fit_encoded(X, encoded, classes, sample_weight, y)
 
@@ -397,9 +393,7 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearM
         if self.class_weight == "balanced":
             raise ValueError("class_weight='balanced' needs all the data; pass a dict to partial_fit.")
         encoded = np.searchsorted(self.classes_, y)
-        sample_weight = unit_max_weights(
-            _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
-        )
+        sample_weight = checked_weights(sample_weight, X)
         sample_weight = _with_class_weight(sample_weight, self.class_weight, self.classes_, encoded)
         n_classes = len(self.classes_)
         if first_call:
@@ -666,9 +660,7 @@ class NormRegLogisticRegressionCV(_CrossValidatedMixin, NormRegLogisticRegressio
         self : object
         """
         X, y = _validated(self, X, y)
-        weights = unit_max_weights(
-            _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
-        )
+        weights = checked_weights(sample_weight, X)
         _, classes = _encode_targets(y, weights)
         _cross_validated_path(self, NormRegLogisticRegression, X, y, weights, sample_weight, params, classes)
         return self
@@ -857,9 +849,7 @@ class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
             The fitted estimator.
         """
         X, y = _validated(self, X, y, multi_output=True, y_numeric=True)
-        sample_weight = unit_max_weights(
-            _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
-        )
+        sample_weight = checked_weights(sample_weight, X)
         self._warn_ignored_parameters()
         if not sample_weight.sum() > 0:
             raise ValueError("The sample weights sum to zero.")
@@ -882,7 +872,8 @@ class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
         more samples than features, the compressed one (X read once per fold, not per pass)."""
         X, y = _validated(self, X, y, multi_output=True, y_numeric=True)
         objective = self._objective(X, y, sample_weight)
-        compress = objective.loss.name == "squared_error" and not sp.issparse(X)
+        # a loss of constant curvature is the squared loss: its data term is a quadratic in W
+        compress = getattr(objective.loss, "constant_curvature", False) and not sp.issparse(X)
         if compress and X.shape[0] > 2 * X.shape[1] and X.shape[1] <= _MAX_GRAM_FEATURES:
             # the fold's X is the path's own copy: centred in place
             return CompressedSquaredObjective(X, y, objective.weights, self.fit_intercept, overwrite_X=True)
@@ -1035,9 +1026,7 @@ class NormRegLinearRegressionCV(_CrossValidatedMixin, NormRegLinearRegression):
         self : object
         """
         X, y = _validated(self, X, y, multi_output=True, y_numeric=True)
-        weights = unit_max_weights(
-            _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
-        )
+        weights = checked_weights(sample_weight, X)
         if not weights.sum() > 0:
             raise ValueError("The sample weights sum to zero.")
         _cross_validated_path(self, NormRegLinearRegression, X, y, weights, sample_weight, params)
@@ -1053,7 +1042,11 @@ class NormRegLinearRegressionCV(_CrossValidatedMixin, NormRegLinearRegression):
         objective = self._objective(X, y, sample_weight)
         theta = np.zeros(objective.size, dtype=X.dtype)
         if self.fit_intercept:
-            theta[objective.n_weights :] = _best_constants(objective)
+            # the intercepts of the model without features, exact: the grid starts at alpha_max
+            weights = objective.weights.astype(np.float64)
+            theta[objective.n_weights :] = [
+                objective.loss.best_constant(column, weights) for column in objective.y.T.astype(np.float64)
+            ]
         gradient = objective.value_and_grad(theta)[1][: objective.n_weights]
         # a penalty without an L1 part never zeroes everything: its grid starts at the L1 penalty's alpha_max
         sparse_penalty = self.penalty if self.penalty == "elasticnet" else "l1"
@@ -1071,42 +1064,6 @@ def _mean_loss(y_true, y_pred, *, loss, sample_weight=None):
     raw = np.asarray(y_pred).reshape(len(y_pred), -1)
     per_sample = loss.loss(np.asarray(y_true).reshape(raw.shape), raw).mean(axis=1)
     return float(np.average(per_sample, weights=sample_weight))
-
-
-def _best_constants(objective):
-    """The intercepts of the model without features, per output (exact: the grid starts at alpha_max).
-
-    The weighted mean for the squared loss, the weighted quantile for the pinball
-    losses, else a bounded 1-D minimisation (Brent) finished by Newton steps.
-    """
-    weights = objective.weights.astype(np.float64)
-    loss = objective.loss
-    constants = []
-    for column in objective.y.T.astype(np.float64):
-        if loss.name == "squared_error":
-            constants.append(float(weights @ column))
-        elif hasattr(loss, "pinball"):
-            order = np.argsort(column)
-            reached = np.cumsum(weights[order]) >= loss.pinball()[1] * weights.sum()
-            constants.append(float(column[order][np.argmax(reached)]))
-        else:
-            low, high = column.min(), column.max()
-            result = minimize_scalar(
-                lambda b, column=column: float(weights @ loss.loss(column, np.full_like(column, b))),
-                bounds=(low, high),
-                method="bounded",
-                options={"xatol": 1e-15 * max(abs(low), abs(high), 1e-300)},
-            )
-            constant = result.x if high > low else low
-            for _ in range(3):  # Brent stops near sqrt(eps) relative: Newton steps finish (Huber: exactly)
-                raw = np.full((len(column), 1), constant)
-                slope = weights @ loss.gradient(column[:, None], raw)[:, 0]
-                curvature = weights @ loss.sample_hessian(column[:, None], raw)[:, 0, 0]
-                if not curvature > 0:
-                    break
-                constant -= slope / curvature
-            constants.append(constant)
-    return constants
 
 
 def _geometric_grid(alpha_max, n_alphas, ratio):

@@ -13,14 +13,14 @@ from sklearn.utils import check_random_state, gen_batches, shuffle
 from sklearn.utils._param_validation import Interval, InvalidParameterError, Options, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from ._activations import ACTIVATIONS
 from ._loss import LOSS_ALIASES, LOSSES, HalfBinomialLoss, HalfMultinomialLoss, get_loss
 from ._objective import MLPLayout, MLPObjective
 from ._penalty import PENALTIES, get_penalty
 from ._solvers import AdamOptimizer, SGDOptimizer, lbfgs, proximal_step
-from ._validation import clear_input_errors, unit_max_weights
+from ._validation import checked_weights, clear_input_errors
 
 __all__ = ["NormRegMLPClassifier", "NormRegMLPRegressor"]
 
@@ -155,9 +155,7 @@ class _BaseNormRegMLP(BaseEstimator):
             )
         Y, fitted = self._encode_target(y, X.dtype, first_pass, incremental, classes)
         if sample_weight is not None:
-            sample_weight = unit_max_weights(
-                _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
-            )
+            sample_weight = checked_weights(sample_weight, X)
             if not sample_weight.sum() > 0:
                 raise ValueError("sample_weight must not be all zeros.")
         layout = MLPLayout([X.shape[1], *hidden, Y.shape[1]])

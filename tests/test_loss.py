@@ -73,3 +73,17 @@ def test_huber_between_its_envelopes(r, delta):
     assert value <= 0.5 * r * r + slack
     assert value <= delta * abs(r) + slack
     assert value >= delta * (abs(r) - 0.5 * delta) - slack
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_best_constant_minimises_the_weighted_loss(name):
+    """Against a fine grid of constants (independent of the closed forms and of Brent)."""
+    rng = np.random.default_rng(0)
+    y = np.concatenate([rng.normal(size=41), [15.0, -9.0]])  # outliers move the mean, not the median
+    weights = rng.uniform(0.2, 1.0, size=y.size)
+    weights /= weights.sum()
+    loss = get_loss(name, huber_delta=0.7, quantile=0.8)
+    best = loss.best_constant(y, weights)
+    grid = np.linspace(y.min(), y.max(), 20001)
+    values = [weights @ loss.loss(y, np.full_like(y, c)) for c in grid]
+    assert weights @ loss.loss(y, np.full_like(y, best)) <= min(values) + 1e-12
