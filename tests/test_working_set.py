@@ -292,18 +292,6 @@ def test_iris_tight_tol_is_no_worse_than_default_tol():
     assert tight.objective_ <= default.objective_ + 1e-15
 
 
-def test_auto_picks_newton_for_sparse_or_small_binary_problems_and_lbfgs_otherwise(problems):
-    X, y = problems[2]
-    pen = get_penalty("l1", alpha=0.01)
-    assert solve(_objective(X, y, 2), pen, np.zeros(41), tol=1e-8)[3] == "newton"
-    assert solve(_objective(X, y, 2), get_penalty("l2", alpha=0.01), np.zeros(41), tol=1e-8)[3] == "newton"
-    X3, y3 = problems[3]
-    assert solve(_objective(X3, y3, 3), pen, np.zeros(123), tol=1e-8)[3] == "lbfgs"  # few features
-    wide = np.hstack([X] * 13)  # 520 features, no L1 part: the dense Newton step stops paying
-    objective = _objective(wide, y, 2)
-    assert solve(objective, get_penalty("l2", alpha=0.01), np.zeros(objective.size), tol=1e-6)[3] == "lbfgs"
-
-
 def test_fista_returns_the_best_point_it_visited():
     """FISTA is not monotone; what it returns must not be worse than its start."""
     X, y = _standardised(load_breast_cancer)
