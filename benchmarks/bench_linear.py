@@ -161,6 +161,24 @@ def sklearn_squared(spec, tol):
     return ElasticNet(alpha=spec["alpha"], l1_ratio=spec["l1_ratio"], tol=tol, max_iter=100_000)
 
 
+class OneBlasThread:
+    """A scikit-learn estimator fitted with BLAS limited to one thread (as ours always solves):
+    its coordinate descent calls BLAS-1 routines on columns of X, which two OpenBLAS threads
+    can make much slower on a loaded 2-core machine. Both rows are reported; the reading
+    takes the faster."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def fit(self, X, y):
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(1, user_api="blas"):
+            self.model.fit(X, y)
+        self.coef_, self.intercept_ = self.model.coef_, self.model.intercept_
+        return self
+
+
 def skglm_squared(spec, tol):
     import skglm
 
@@ -335,8 +353,9 @@ def _fmt_ratio(r):
     return f"{r['label']} {r['seconds']:.3f} s ({r['ratio']:.2f}x ours)"
 
 
-def reading_equal_objective(results, threshold, peers_prefixes, extra=""):
-    """Plain statement: does ours beat every peer row that reached the same objective?"""
+def reading_equal_objective(results, threshold, peers_prefixes, extra="", targets=None):
+    """Plain statement: does ours beat every peer row that reached the same objective
+    (by ``targets[prefix]`` times, default 1)?"""
     mine = results[0]
     lines = []
     if "runs" not in mine:
@@ -349,15 +368,19 @@ def reading_equal_objective(results, threshold, peers_prefixes, extra=""):
             f"in {mine['seconds']:.3f} s."
         )
     for prefix in peers_prefixes:
+        target = (targets or {}).get(prefix, 1)
         peers = [r for r in results[1:] if r["label"].startswith(prefix)]
         equal = [r for r in peers if r["gap"] <= threshold]
         loose = [r for r in peers if r["gap"] > threshold]
         if equal:
             fastest = min(equal, key=lambda r: r["seconds"])
-            verdict = "met" if fastest["ratio"] >= 1 else "MISSED"
+            verdict = "met" if fastest["ratio"] >= target else "MISSED"
+            goal = "no slower than" if target == 1 else f">= {target:g}x faster than"
+            difference = (mine["value"] - fastest["value"]) / abs(fastest["value"])
             lines.append(
-                f"{verdict}: no slower than {prefix} at equal objective: fastest {prefix} row with gap <= "
-                f"{threshold:g} is {_fmt_ratio(fastest)}."
+                f"{verdict}: {goal} {prefix} at equal objective: fastest {prefix} row with gap <= "
+                f"{threshold:g} is {_fmt_ratio(fastest)}; objective relative difference "
+                f"(ours - theirs) / theirs = {difference:.1e}."
             )
         else:
             lines.append(
@@ -406,6 +429,21 @@ def squared_cases(name, X, y, Xcsc, repeats, budget=None):
             ("ours auto tol=1e-8 (default)", lambda s=spec: ours(s), {}),
             (f"sklearn {peer} tol=1e-4 (default)", lambda s=spec: sklearn_squared(s, 1e-4), {"csc": True}),
             (f"sklearn {peer} tol=1e-10", lambda s=spec: sklearn_squared(s, 1e-10), {"csc": True}),
+        ]
+        if Xcsc is None:  # dense: scikit-learn with one BLAS thread too (ours solves with one)
+            solvers += [
+                (
+                    f"sklearn {peer} tol=1e-4 (default), 1 BLAS thread",
+                    lambda s=spec: OneBlasThread(sklearn_squared(s, 1e-4)),
+                    {},
+                ),
+                (
+                    f"sklearn {peer} tol=1e-10, 1 BLAS thread",
+                    lambda s=spec: OneBlasThread(sklearn_squared(s, 1e-10)),
+                    {},
+                ),
+            ]
+        solvers += [
             (
                 f"skglm {peer} tol=1e-4 (default)",
                 lambda s=spec: skglm_squared(s, 1e-4),
@@ -419,7 +457,9 @@ def squared_cases(name, X, y, Xcsc, repeats, budget=None):
         ]
         table, results = run_case(X, y, spec, solvers, repeats, Xcsc, budget)
         heading = f"1. squared + {kind} on {name}, alpha={spec['alpha']:.4g} ({spec['note']})"
-        reading = reading_equal_objective(results, SQUARED_GAP, ["sklearn", "skglm"])
+        # dense n >> p: the Gram route's target is 1.5x scikit-learn at equal objective
+        targets = {"sklearn": 1.5} if Xcsc is None else None
+        reading = reading_equal_objective(results, SQUARED_GAP, ["sklearn", "skglm"], targets=targets)
         sections.append((heading, table + "\n\n**Reading.** " + reading))
         print(f"## {heading}\n\n{sections[-1][1]}\n", flush=True)
     return sections
@@ -572,8 +612,19 @@ def main(argv=None):
     parser.add_argument(
         "--quick", action="store_true", help="small problems, one repetition, nothing written"
     )
+    parser.add_argument(
+        "--dense-only",
+        action="store_true",
+        help="only the squared-loss and CV comparisons on (a), printed (results file not written)",
+    )
     args = parser.parse_args(argv)
     quick = args.quick
+    if args.dense_only:
+        Xa, ya, _ = dense_data(5_000 if quick else 50_000)
+        name_a = f"(a) dense {Xa.shape[0]:,} x {Xa.shape[1]} standardised"
+        squared_cases(name_a, Xa, ya, None, 1 if quick else 5)
+        cv_case(name_a, Xa, ya, None, 1 if quick else 3)
+        return
     wall = time.perf_counter()
     check_skglm_huber()
     repeats = 1 if quick else 5

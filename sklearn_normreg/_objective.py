@@ -11,7 +11,7 @@ import scipy.linalg
 import scipy.sparse as sp
 from sklearn.utils.extmath import safe_sparse_dot
 
-__all__ = ["LinearObjective", "MLPLayout", "MLPObjective"]
+__all__ = ["CompressedSquaredObjective", "LinearObjective", "MLPLayout", "MLPObjective", "SquaredGram"]
 
 
 class MLPLayout:
@@ -95,17 +95,28 @@ class MLPObjective:
         self.loss = loss
         self._output_mean = not getattr(loss, "sums_outputs", False)
         self._buffers = {}
+        # A residual loss (value and derivative of ``raw - y``, element-wise) is fed the residual
+        # directly, computed into a buffer: its ``loss_gradient`` would check dtypes and allocate
+        # at every batch, which costs as much as a small network's products.
+        from ._loss import BaseLoss
+
+        residual = isinstance(loss, BaseLoss) and type(loss).loss_gradient is BaseLoss.loss_gradient
+        self._residual_loss = loss._value_and_derivative if residual else None
 
     def _workspace(self, n_samples, dtype):
-        """Activation and delta buffers for a batch size, allocated once."""
-        key = (n_samples, np.dtype(dtype))
-        if key not in self._buffers:
+        """Activation and delta buffers for a batch size, allocated once, and a vector of ones
+        (the intercepts' gradient is ``ones @ delta``: a BLAS product, faster than a sum over axis 0)."""
+        key = (n_samples, dtype)
+        buffers = self._buffers.get(key)
+        if buffers is None:
             units = self.layout.layer_units[1:]
-            self._buffers[key] = (
+            buffers = self._buffers[key] = (
                 [np.empty((n_samples, u), dtype=dtype) for u in units],
                 [np.empty((n_samples, u), dtype=dtype) for u in units],
+                np.ones(n_samples, dtype=dtype),
+                np.empty((n_samples, units[-1]), dtype=dtype),  # the residual
             )
-        return self._buffers[key]
+        return buffers
 
     def forward(self, theta, X):
         """Activations of every layer; the last one is the prediction.
@@ -113,11 +124,12 @@ class MLPObjective:
         The returned arrays are reused by the next call with the same batch size.
         """
         coefs, intercepts = self.layout.views(theta)
-        activations, _ = self._workspace(X.shape[0], theta.dtype)
+        activations = self._workspace(X.shape[0], theta.dtype)[0]
         A = X
         last = len(coefs) - 1
+        sparse_input = sp.issparse(X)
         for i, (W, b, Z) in enumerate(zip(coefs, intercepts, activations)):
-            if sp.issparse(A):
+            if i == 0 and sparse_input:
                 Z[...] = safe_sparse_dot(A, W)
             else:
                 np.matmul(A, W, out=Z)
@@ -155,23 +167,34 @@ class MLPObjective:
             Where to write the gradient (allocated when None).
         """
         activations = self.forward(theta, X)
-        _, deltas = self._workspace(X.shape[0], theta.dtype)
-        values, derivative = self.loss.loss_gradient(Y, activations[-1])
+        _, deltas, ones, residual = self._workspace(X.shape[0], theta.dtype)
+        if self._residual_loss is not None:
+            values, derivative = self._residual_loss(np.subtract(activations[-1], Y, out=residual))
+        else:
+            values, derivative = self.loss.loss_gradient(Y, activations[-1])
         scale = self._sample_scale(sample_weight, X.shape[0], Y.shape[1], values.dtype)
-        value = float(np.sum(values * scale))
+        # (ndarray methods: np.sum's Python wrapper costs as much as the sum of a batch)
+        value = float(values.sum()) * float(scale) if scale.ndim == 0 else float((values * scale).sum())
         grad = np.empty_like(theta) if grad is None else grad
         coefs, _ = self.layout.views(theta)
         coef_grads, intercept_grads = self.layout.views(grad)
         delta = np.multiply(derivative, scale, out=deltas[-1])
+        sparse_input = sp.issparse(X)
         for i in range(len(coefs) - 1, -1, -1):
             previous = activations[i - 1] if i > 0 else X
-            if sp.issparse(previous):
+            if i == 0 and sparse_input:
                 coef_grads[i][...] = safe_sparse_dot(previous.T, delta)
             else:
                 np.matmul(previous.T, delta, out=coef_grads[i])
-            np.sum(delta, axis=0, out=intercept_grads[i])
+            np.matmul(ones, delta, out=intercept_grads[i])
             if i > 0:
-                delta = np.matmul(delta, coefs[i].T, out=deltas[i - 1])
+                W = coefs[i]
+                if (
+                    W.shape[1] == 1
+                ):  # one output: an outer product, which matmul does without BLAS (3x slower)
+                    delta = np.multiply(delta, W.T, out=deltas[i - 1])
+                else:
+                    delta = np.matmul(delta, W.T, out=deltas[i - 1])
                 self.activation.backward(activations[i - 1], delta)
         return value, grad
 
@@ -286,12 +309,148 @@ class LinearObjective:
         return self.loss.sample_hessian(self.y, raw) * self.weights[:, None, None]
 
 
+class SquaredGram:
+    """The weighted, centred moments through which the squared loss sees ``(X, Y)``.
+
+    With ``c = s / sum(s)`` and the offsets ``x_offset = c X``, ``y_offset = c Y``
+    (zero without an intercept), ``Xc = X - x_offset``, ``Yc = Y - y_offset``:
+    ``G = Xc^T C Xc`` (p x p), ``q = Xc^T C Yc`` (p x K) and ``yy_k = sum_i c_i Yc_ik^2``.
+    For every ``W`` (K x p) the intercepts ``b = y_offset - W x_offset`` are optimal
+    and there the squared loss's data term and its gradient are exactly
+
+        f(W) = (1/K) sum_k 0.5 (w_k^T G w_k - 2 q_k^T w_k + yy_k),
+        grad_W f = (G W^T - q)^T / K,   grad_b f = 0,
+
+    the same numbers as on ``(X, Y)`` (K = n_outputs; a sample's loss is the mean
+    over outputs). One pass over ``X`` gives the offsets, ``q`` and the KKT
+    scales; ``G`` is built a block of columns at a time, only for the columns asked
+    for (:meth:`columns`: a working-set solver with a sparse solution reads ``X`` a
+    few times, never forms all of ``G``), or whole (:meth:`full`, for a square root
+    of ``G``: :class:`CompressedSquaredObjective`).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Dense; not modified unless ``full(overwrite_X=True)``.
+    Y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+    sample_weight : ndarray of shape (n_samples,)
+    fit_intercept : bool
+    dtype : dtype, default=None
+        Precision of the products with ``X`` (None: ``X``'s own; float32 data are
+        then read in float32, as by :class:`LinearObjective`). The results are float64.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_normreg._loss import SquaredError
+    >>> X, y = np.random.default_rng(0).normal(size=(50, 3)), np.arange(50.0)
+    >>> gram = SquaredGram(X, y, np.ones(50), True)
+    >>> W = np.array([[0.5, -1.0, 2.0]])
+    >>> full = LinearObjective(SquaredError(), X, y)
+    >>> value, grad = full.value_and_grad(np.append(W, gram.intercepts(W)))
+    >>> bool(np.isclose(value, gram.value(W))), np.allclose(grad[:3], gram.gradient(W))
+    (True, True)
+    >>> bool(abs(grad[3]) < 1e-12)  # the intercept is optimal
+    True
+    """
+
+    def __init__(self, X, Y, sample_weight, fit_intercept, dtype=None):
+        n, p = X.shape
+        self.X = X
+        self.fit_intercept = fit_intercept
+        Y = np.asarray(Y, dtype=np.float64).reshape(n, -1)
+        self.n_features, self.n_outputs = p, Y.shape[1]
+        self.dtype = np.dtype(X.dtype if dtype is None else dtype)
+        c = np.asarray(sample_weight, dtype=np.float64) / np.sum(sample_weight)
+        self._c = c.astype(self.dtype, copy=False)
+        self.y_offset = c @ Y if fit_intercept else np.zeros(Y.shape[1])
+        Yc = Y - self.y_offset
+        # one pass over X: the weighted column sums and q together. q as X^T (C Yc), where
+        # C Yc sums to zero: exactly Xc^T C Yc, with no centred copy of X
+        # (rows of a C-ordered matrix times X: one BLAS pass, faster than X^T times columns)
+        weighted = np.empty((fit_intercept + self.n_outputs, n), dtype=self.dtype)
+        weighted[fit_intercept:] = (Yc * c[:, None]).T
+        if fit_intercept:
+            weighted[0] = self._c
+        products = np.asarray(weighted @ X, dtype=np.float64)
+        self.x_offset = products[0] if fit_intercept else np.zeros(p)
+        self.q = np.ascontiguousarray(products[fit_intercept:].T)
+        self.yy = c @ Yc**2
+        # for the certificate: the original problem's data gradient at W = 0, b = 0 (X^T C Y / K)
+        # and its intercepts' scale (sum_i c_i |y_i| / K), as the solvers scale the KKT violation
+        self.zero_gradient = (self.q + np.outer(self.x_offset, self.y_offset)) / self.n_outputs
+        self.intercept_scale = float((c @ np.abs(Y)).max(initial=0.0)) / self.n_outputs
+        self.gram = np.zeros((p, p))
+        self.known = np.zeros(p, dtype=bool)
+
+    def columns(self, index):
+        """``G[:, index]`` (float64), computing the columns not known yet: one product with X."""
+        index = np.asarray(index, dtype=np.intp)
+        missing = index[~self.known[index]]
+        if missing.size:
+            block = np.asarray(self.X[:, missing], dtype=self.dtype)  # a copy: X is never changed
+            if self.fit_intercept:
+                block -= self.x_offset[missing].astype(self.dtype)
+            block *= self._c[:, None]
+            # X^T (C Xc[:, missing]): C Xc sums to zero, so this is Xc^T C Xc[:, missing]
+            self.gram[:, missing] = np.asarray(block.T @ self.X, dtype=np.float64).T
+            self.known[missing] = True
+        return self.gram[:, index]
+
+    def full(self, overwrite_X=False):
+        """All of ``G`` (float64), from an explicitly centred copy of X (one symmetric product).
+
+        ``overwrite_X``: centre X in place (it is then garbage), for a private copy.
+        """
+        if self.known.all():
+            return self.gram
+        X = self.X
+        if overwrite_X and X.dtype == np.float64:
+            scaled = X
+            scaled -= self.x_offset
+        else:
+            scaled = np.asarray(X, dtype=np.float64) - self.x_offset
+        c = self._c.astype(np.float64, copy=False)
+        uniform = np.all(c == c[0])
+        if not uniform:
+            scaled *= np.sqrt(c)[:, None]
+        gram = scaled.T @ scaled
+        if uniform:  # the weights were left out of the product: one scalar instead of a pass over X
+            gram *= c[0]
+        self.gram, self.known[:] = gram, True
+        if overwrite_X:
+            self.X = None
+        return gram
+
+    def gradient(self, W, support=None):
+        """``grad_W f`` (K x p) at ``W``; ``support``: the columns where W is non-zero (None: find them)."""
+        W = np.atleast_2d(W)
+        if support is None:
+            support = np.flatnonzero(np.any(W != 0, axis=0))
+        return ((self.columns(support) @ W[:, support].T) - self.q).T / self.n_outputs
+
+    def value(self, W):
+        """The data term ``f(W)`` at the optimal intercepts."""
+        W = np.atleast_2d(W)
+        support = np.flatnonzero(np.any(W != 0, axis=0))
+        Ws = W[:, support]
+        quadratic = np.einsum("kj,jk->k", Ws, self.columns(support)[support] @ Ws.T)
+        return float(np.sum(0.5 * quadratic - np.einsum("kj,jk->k", Ws, self.q[support]) + 0.5 * self.yy)) / (
+            self.n_outputs
+        )
+
+    def intercepts(self, W):
+        """The optimal intercepts ``y_offset - W x_offset`` (zeros without an intercept)."""
+        return self.y_offset - np.atleast_2d(W) @ self.x_offset
+
+
 class CompressedSquaredObjective(LinearObjective):
     """The squared loss's data term, written on a p x p square root of its Gram matrix.
 
     The squared loss sees X only through the weighted Gram matrix of the centred
-    data, ``G = Xc^T C Xc``, and ``q = Xc^T C yc``: with ``G = R^T R`` and
-    ``R^T r = q``, ``(1/2) sum_i c_i (xc_i w - yc_i)^2 = (1/2) |R w - r|^2 + constant``,
+    data, ``G = Xc^T C Xc``, and ``q = Xc^T C yc`` (:class:`SquaredGram`): with
+    ``G = R^T R`` and ``R^T r = q``,
+    ``(1/2) sum_i c_i (xc_i w - yc_i)^2 = (1/2) |R w - r|^2 + constant``,
     and the best intercept is ``y_mean - W x_mean``. A regularisation path thus
     reads X once, for G, instead of at every solver pass (scikit-learn's
     ``precompute`` for ``LassoCV``). ``theta`` holds the weights only; use
@@ -323,34 +482,13 @@ class CompressedSquaredObjective(LinearObjective):
     def __init__(self, X, y, sample_weight, fit_intercept, overwrite_X=False):
         from ._loss import SquaredError
 
-        Y = np.asarray(y, dtype=np.float64).reshape(X.shape[0], -1)
-        c = np.asarray(sample_weight, dtype=np.float64) / np.sum(sample_weight)
-        self.x_offset = c @ X if fit_intercept else np.zeros(X.shape[1])
-        self.y_offset = c @ Y if fit_intercept else np.zeros(Y.shape[1])
-        # sqrt(c) (X - x_mean), in place when the caller's X is a private copy (a CV fold)
-        if overwrite_X and X.dtype == np.float64:
-            scaled = X
-            scaled -= self.x_offset
-        else:
-            scaled = np.asarray(X, dtype=np.float64) - self.x_offset
-        uniform = np.all(c == c[0])
-        if not uniform:
-            scaled *= np.sqrt(c)[:, None]
-        gram = scaled.T @ scaled
-        q = (
-            scaled.T @ (Y - self.y_offset)
-            if uniform
-            else scaled.T @ ((Y - self.y_offset) * np.sqrt(c)[:, None])
-        )
-        if uniform:  # the weights were left out of the products: one scalar instead of a pass over X
-            gram *= c[0]
-            q *= c[0]
-        R, r = _square_root_system(gram, q)
+        moments = SquaredGram(X, y, sample_weight, fit_intercept, dtype=np.float64)
+        self.x_offset, self.y_offset = moments.x_offset, moments.y_offset
+        R, r = _square_root_system(moments.full(overwrite_X=overwrite_X), moments.q)
         rows = R.shape[0]
         # a weighted mean over `rows` rows of 0.5 (sqrt(rows) (R w - r))^2 is 0.5 |R w - r|^2
-        super().__init__(SquaredError(), np.sqrt(rows) * R, np.sqrt(rows) * r, None, False, Y.shape[1])
-        residual_square = c @ ((Y - self.y_offset) ** 2).sum(axis=1)
-        self.value_offset = 0.5 * (residual_square - (r**2).sum()) / Y.shape[1]
+        super().__init__(SquaredError(), np.sqrt(rows) * R, np.sqrt(rows) * r, None, False, moments.n_outputs)
+        self.value_offset = 0.5 * (moments.yy.sum() - (r**2).sum()) / moments.n_outputs
 
     def solution(self, theta):
         W, _ = self.unpack(theta)

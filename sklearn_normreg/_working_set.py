@@ -24,7 +24,7 @@ import scipy.sparse as sp
 
 from ._objective import LinearObjective
 
-__all__ = ["prox_newton"]
+__all__ = ["gram_prox_newton", "prox_newton"]
 
 _MIN_WORKING_SET = 10
 # Coordinate descent on one quadratic model stops at this share of the
@@ -40,6 +40,8 @@ _ARMIJO = 1e-4
 _OBJECTIVE_PRECISION = 1e-12
 # A working set this large (coefficients) gets no dense Hessian.
 MAX_NEWTON_SIZE = 3000
+# Gram columns come in blocks of at least this many (see _prefetch).
+_GRAM_BLOCK = 16
 
 
 class SolverStall(Exception):
@@ -374,3 +376,104 @@ def prox_newton(objective, penalty, theta0, *, tol, max_iter, free_scale=1.0, ve
         b[:] = b_ws
         # the working set holds every non-zero coefficient: its raw prediction is the full one
         raw = problem.raw(z).astype(objective.X.dtype, copy=False)
+
+
+def gram_prox_newton(gram, penalty, W0, *, tol, max_iter, verbose=0):
+    """Minimise the squared loss + ``penalty(W)`` on its Gram quantities (:class:`SquaredGram`).
+
+    The working-set recipe of :func:`prox_newton`, written on ``G`` and ``q``: the
+    intercepts are at their optimum for every ``W`` (``gram.intercepts``), so only the
+    weights are variables; each output's problem is separate (the penalty is
+    element-wise) and is solved on its own. The full gradient ``(G W^T - q)^T / K``
+    needs only ``G``'s columns on the support; the quadratic model of a working set is
+    the objective itself restricted to it (exact Hessian ``G[ws, ws] / K``), solved by
+    :func:`_coordinate_descent` to the end. ``X`` is read only for the Gram columns of
+    the features that enter a working set (one matrix product each time).
+
+    Parameters
+    ----------
+    gram : SquaredGram
+    penalty : BasePenalty
+    W0 : ndarray of shape (n_outputs, n_features)
+        Starting weights; their support seeds the first working set.
+    tol : float
+        Target KKT violation (absolute, in the weights' gradient units), of the
+        original problem: the weights' gradient is ``(G W^T - q)^T / K`` exactly, and
+        the intercepts' is zero.
+    max_iter : int
+        Bound on the working-set solves (all outputs together).
+    verbose : int
+
+    Returns
+    -------
+    W : ndarray of shape (n_outputs, n_features)
+    n_iter : int
+        Working-set solves.
+    violation : float
+        The KKT violation at ``W`` (the largest over its entries).
+    stalled : bool
+        Whether a working set could not progress short of ``tol`` (precision reached).
+    """
+    K, p = gram.n_outputs, gram.n_features
+    l1, l2 = penalty.l1_strength, penalty.l2_strength
+    W = np.array(W0, dtype=np.float64).reshape(K, p)
+    n_iter, violations, any_stalled = 0, [], False
+    for k in range(K):
+        w, q = W[k], gram.q[:, k] / K
+        ws_size, stalled = 0, False
+        while True:
+            support = np.flatnonzero(w)
+            grad = gram.columns(support) @ (w[support] / K) - q
+            _check_finite(grad, "the gradient")
+            feature_violation = penalty.subdiff_distance(w, grad)
+            violation = float(feature_violation.max(initial=0.0))
+            if verbose:
+                print(
+                    f"gram-newton: output {k}, {n_iter} working-set solves, working set {ws_size}, "
+                    f"KKT violation {violation:.3e}"
+                )
+            if violation <= tol or n_iter >= max_iter or stalled:
+                break
+            violators = np.flatnonzero(feature_violation > tol)
+            violators = violators[~np.isin(violators, support)]
+            n_new = max(_MIN_WORKING_SET, support.size)
+            if violators.size > n_new:
+                violators = violators[np.argpartition(-feature_violation[violators], n_new)[:n_new]]
+            columns = np.sort(np.concatenate([support, violators]))
+            ws_size = columns.size
+            _prefetch(gram, columns, grad)
+            H = gram.columns(columns)[columns] / K
+            H = 0.5 * (H + H.T)  # G's columns come from separate products: symmetric up to rounding
+            _check_finite(H, "the Hessian")
+            z = w[columns]
+            penalized = np.ones(columns.size, dtype=bool)
+            # the model is the restricted objective itself (a quadratic): solved to the end
+            v = _minimise_model(H, grad[columns], z, penalized, l1, l2, 0.5 * tol, 1.0)
+            n_iter += 1
+            if not np.any(v != z):
+                stalled = True
+            w[columns] = v
+        violations.append(violation)
+        any_stalled |= stalled and violation > tol
+    return W, n_iter, max(violations), any_stalled
+
+
+def _prefetch(gram, columns, grad):
+    """Compute the missing Gram columns of a working set, with the next likely entrants.
+
+    A product with X of a few columns costs one read of X whatever their number
+    (it is memory-bound up to about 16 columns of float64), so the block is padded
+    to ``max(2 * missing, _GRAM_BLOCK)`` columns with the unknown features of largest
+    gradient: the next working set then usually needs no pass over X.
+    """
+    missing = columns[~gram.known[columns]]
+    if not missing.size:
+        return
+    unknown = np.flatnonzero(~gram.known)
+    unknown = unknown[~np.isin(unknown, columns)]
+    n_extra = min(max(2 * missing.size, _GRAM_BLOCK) - missing.size, unknown.size)
+    if n_extra > 0:
+        if n_extra < unknown.size:
+            unknown = unknown[np.argpartition(-np.abs(grad[unknown]), n_extra - 1)[:n_extra]]
+        missing = np.concatenate([missing, unknown])
+    gram.columns(missing)

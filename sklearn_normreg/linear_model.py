@@ -35,10 +35,11 @@ from sklearn.utils.validation import (
 )
 
 from ._loss import CLASSIFICATION_LOSSES, LOSS_ALIASES, LOSSES, get_loss
-from ._objective import CompressedSquaredObjective, LinearObjective
+from ._objective import CompressedSquaredObjective, LinearObjective, SquaredGram
 from ._penalty import PENALTIES, get_penalty
 from ._solvers import gradient_move, proximal_step, relative_kkt_violation, single_threaded_blas, solve
 from ._validation import checked_weights, clear_input_errors, unit_max_weights
+from ._working_set import gram_prox_newton
 
 __all__ = [
     "NormRegLinearRegression",
@@ -112,14 +113,7 @@ class _LinearModelBase(BaseEstimator):
                 verbose=self.verbose,
             )
         if violation > tol:
-            certificate = "KKT violation" if objective.loss.is_smooth else "duality gap"
-            warnings.warn(
-                f"{solver} failed to converge after {n_iter} iteration(s): it did not reach tol={tol:g} "
-                f"(relative {certificate} {violation:.2e}); increase max_iter, scale the data, or add a "
-                "penalty.",
-                ConvergenceWarning,
-                stacklevel=2,
-            )
+            _warn_not_converged(solver, n_iter, tol, violation, objective.loss.is_smooth)
         return theta, n_iter, violation
 
     def _fit_objective(self, objective, theta0, alpha):
@@ -128,15 +122,29 @@ class _LinearModelBase(BaseEstimator):
         self._set_solution(objective, theta, n_iter, certificate, alpha)
         return theta
 
-    def _set_solution(self, objective, theta, n_iter, violation, alpha):
+    def _set_solution(self, objective, theta, n_iter, violation, alpha, data_term=None):
+        """Store the solution; ``data_term``: the data term at ``theta`` when the solver knows it."""
         dtype = objective.X.dtype
         W, b = objective.solution(theta)
         self.coef_ = np.array(W, dtype=dtype)
         self.intercept_ = np.array(b, dtype=dtype)
         self.n_iter_ = np.array([n_iter], dtype=np.int32)
         self.kkt_violation_ = float(violation)
-        data_term = objective.value_at(objective.raw_prediction(theta.astype(dtype))) + objective.value_offset
+        if data_term is None:
+            raw = objective.raw_prediction(theta.astype(dtype))
+            data_term = objective.value_at(raw) + objective.value_offset
         self.objective_ = data_term + float(self._penalty(alpha).value(self.coef_))
+
+
+def _warn_not_converged(solver, n_iter, tol, violation, smooth):
+    certificate = "KKT violation" if smooth else "duality gap"
+    warnings.warn(
+        f"{solver} failed to converge after {n_iter} iteration(s): it did not reach tol={tol:g} "
+        f"(relative {certificate} {violation:.2e}); increase max_iter, scale the data, or add a "
+        "penalty.",
+        ConvergenceWarning,
+        stacklevel=3,
+    )
 
 
 class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearModelBase):
@@ -182,10 +190,12 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearM
         ``'lbfgs'``: scipy's L-BFGS-B; L1 and elastic net through split
         variables ``w = u - v``, ``u, v >= 0``, which is exact. ``'fista'``:
         accelerated proximal gradient with backtracking and restart.
-        ``'auto'`` is ``'newton'`` for ``'l1'`` and ``'elasticnet'`` and for
-        binary problems on at most 500 features, ``'lbfgs'`` otherwise (the
-        faster on the problems of
-        ``benchmarks/bench_logistic.py`` and ``benchmarks/bench_text.py``).
+        ``'auto'`` picks ``'newton'`` or ``'lbfgs'`` by estimated cost (from
+        the numbers of samples, features, stored entries and classes, and the
+        penalty): L-BFGS-B for dense L2 problems and multinomial ones on
+        many features, Newton where an L1 penalty keeps the working sets
+        small (text, more features than samples); calibrated on the grid of
+        ``benchmarks/bench_auto.py``.
         When a solver stalls short of ``tol``, Newton steps on all
         coefficients (when there are at most 3,000) or FISTA finish from its
         point, so every solver ends with a certificate.
@@ -737,8 +747,8 @@ class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
         Whether to fit (unpenalised) intercepts.
     solver : {'auto', 'newton', 'lbfgs', 'fista'}, default='auto'
         Solver for the smooth losses, as in :class:`NormRegLogisticRegression`
-        (``'auto'``: Newton with an L1 part or on at most 500 features,
-        L-BFGS-B otherwise).
+        (``'auto'``: Newton or L-BFGS-B by estimated cost; the squared loss's
+        constant Hessian makes Newton cheaper).
         The non-smooth losses always use their exact methods.
     tol : float, default=1e-8
         Target relative KKT violation (smooth losses) or relative duality gap
@@ -857,8 +867,8 @@ class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
         self._fit_objective(objective, self._start(objective, continue_fit=self.warm_start), self.alpha)
         return self
 
-    def _set_solution(self, objective, theta, n_iter, certificate, alpha):
-        super()._set_solution(objective, theta, n_iter, certificate, alpha)
+    def _set_solution(self, objective, theta, n_iter, certificate, alpha, data_term=None):
+        super()._set_solution(objective, theta, n_iter, certificate, alpha, data_term)
         self.n_iter_ = int(n_iter)
         if self._single_target:  # 1-D y: 1-D coef_ and a scalar intercept_, as scikit-learn's
             self.coef_, self.intercept_ = self.coef_[0], self.intercept_[0]
@@ -872,12 +882,67 @@ class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
         more samples than features, the compressed one (X read once per fold, not per pass)."""
         X, y = _validated(self, X, y, multi_output=True, y_numeric=True)
         objective = self._objective(X, y, sample_weight)
-        # a loss of constant curvature is the squared loss: its data term is a quadratic in W
-        compress = getattr(objective.loss, "constant_curvature", False) and not sp.issparse(X)
-        if compress and X.shape[0] > 2 * X.shape[1] and X.shape[1] <= _MAX_GRAM_FEATURES:
+        if _gram_pays(objective):
             # the fold's X is the path's own copy: centred in place
             return CompressedSquaredObjective(X, y, objective.weights, self.fit_intercept, overwrite_X=True)
         return objective
+
+    def _fit_objective(self, objective, theta0, alpha):
+        """The Gram route for the squared loss with an L1 part on dense data with many more
+        samples than features (see :meth:`_fit_gram`); every other case as the other models."""
+        penalty = self._penalty(alpha)
+        if (
+            type(objective) is not LinearObjective  # (the CV path's compressed objective)
+            or not _gram_pays(objective)
+            or penalty.l1_strength == 0
+            or self.solver not in ("auto", "newton")
+            or self.max_iter == 0
+        ):
+            return super()._fit_objective(objective, theta0, alpha)
+        theta, n_iter, violation, data_term = self._fit_gram(objective, penalty, theta0, alpha)
+        self._set_solution(objective, theta, n_iter, violation, alpha, data_term)
+        return theta
+
+    def _fit_gram(self, objective, penalty, theta0, alpha):
+        """Working-set Newton on the Gram quantities of the squared loss (:class:`SquaredGram`).
+
+        X is read once for its weighted means and ``X^T C (y - y_mean)``, then once per
+        working set that brings new features, for their Gram columns (scikit-learn's
+        ``precompute``, computed only where the solver looks). The certificate is the
+        original problem's relative KKT violation, computed from the Gram quantities:
+        the weights' data gradient ``(G W^T - q)^T / K`` equals ``X^T C (X W^T + b - y) / K``
+        at the intercepts ``b = y_mean - W x_mean`` returned (the intercepts' gradient is
+        zero there), and the scales are the same as :func:`solve`'s. A solve that stops
+        short of ``tol`` is finished by the general solver on X from its point.
+        Returns ``theta``, the iterations, the relative violation and the data term
+        (None when the general solver finished).
+        """
+        K, p = objective.n_outputs, objective.n_features
+        tol = self.tol
+        if objective.X.dtype == np.float32:  # as solve: float32 data certify to sqrt(eps) at best
+            tol = max(tol, float(np.sqrt(np.finfo(np.float32).eps)))
+        with single_threaded_blas():  # as _solve (matrix-vector sized products)
+            gram = SquaredGram(objective.X, objective.y, objective.weights, self.fit_intercept)
+            tiny = np.finfo(objective.X.dtype).tiny
+            scale = max(float(np.abs(gram.zero_gradient).max(initial=0.0)), tiny)
+            W0 = theta0[: objective.n_weights].reshape(K, p)
+            W, n_iter, violation, _ = gram_prox_newton(
+                gram, penalty, W0, tol=tol * scale, max_iter=self.max_iter, verbose=self.verbose
+            )
+            b = gram.intercepts(W)
+            theta = np.concatenate([W.ravel(), b if self.fit_intercept else []])
+            if self.fit_intercept:  # zero up to rounding: the intercepts are the optimal ones
+                intercept_gradient = (W @ gram.x_offset + b - gram.y_offset) / K
+                free_scale = scale / max(gram.intercept_scale, tiny)
+                violation = max(violation, free_scale * float(np.abs(intercept_gradient).max()))
+            violation /= scale
+            data_term = gram.value(W)
+        if violation > tol:
+            if n_iter < self.max_iter:  # stalled short of tol: the general solver, on X, from here
+                theta, more, violation = self._solve(objective, theta, alpha)
+                return theta, n_iter + more, violation, None
+            _warn_not_converged("newton", n_iter, tol, violation, True)
+        return theta, n_iter, violation, data_term
 
     def _objective(self, X, y, sample_weight):
         self._single_target = y.ndim == 1
@@ -1054,9 +1119,23 @@ class NormRegLinearRegressionCV(_CrossValidatedMixin, NormRegLinearRegression):
         return _geometric_grid(alpha_max, self.alphas, self.eps)
 
 
-# The CV path compresses the squared loss to a p x p problem up to this many features
-# (an eigendecomposition of the p x p Gram matrix per fold).
+# The squared loss on dense data is solved on its Gram quantities (the CV path: compressed
+# to a p x p problem, an eigendecomposition of the p x p Gram matrix per fold; one fit with an
+# L1 part: working sets on Gram columns) with more than twice as many samples as features, up
+# to this many features.
 _MAX_GRAM_FEATURES = 2000
+
+
+def _gram_pays(objective):
+    """Whether the squared loss's Gram route applies: a loss of constant curvature (the squared
+    loss: a data term quadratic in W) on dense X with n > 2 p and p <= ``_MAX_GRAM_FEATURES``."""
+    X = objective.X
+    return (
+        getattr(objective.loss, "constant_curvature", False)
+        and not sp.issparse(X)
+        and X.shape[0] > 2 * X.shape[1]
+        and X.shape[1] <= _MAX_GRAM_FEATURES
+    )
 
 
 def _mean_loss(y_true, y_pred, *, loss, sample_weight=None):

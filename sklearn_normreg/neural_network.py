@@ -77,6 +77,14 @@ def _numeric_target(y, dtype):
         raise ValueError(f"y must be numeric; converting it to {np.dtype(dtype)} failed: {error}") from None
 
 
+class _PenaltyParts:
+    """A penalty's smooth and non-smooth parts, built once for :func:`proximal_step` (the
+    penalty's properties build new objects at every access, i.e. at every batch)."""
+
+    def __init__(self, penalty):
+        self.smooth_part, self.nonsmooth_part = penalty.smooth_part, penalty.nonsmooth_part
+
+
 class _BaseNormRegMLP(BaseEstimator):
     """What the MLP regressor and classifier share: initialisation, training, warm start.
 
@@ -371,6 +379,7 @@ class _BaseNormRegMLP(BaseEstimator):
         total_weight = n_samples if sample_weight is None else float(sample_weight.sum())
         grad = np.empty_like(theta)
         weights, weight_slice = theta[:n_weights], slice(0, n_weights)
+        step_penalty = _PenaltyParts(penalty)
         sample_idx = np.arange(n_samples)
         state["n_iter_"] = 0
         for _ in range(self.max_iter):
@@ -384,7 +393,7 @@ class _BaseNormRegMLP(BaseEstimator):
                 accumulated += value * (
                     batch.stop - batch.start if weight_batch is None else float(weight_batch.sum())
                 )
-                proximal_step(theta, grad, penalty, weight_slice, optimizer.step)
+                proximal_step(theta, grad, step_penalty, weight_slice, optimizer.step)
             data_term = accumulated / total_weight
             with np.errstate(over="ignore", invalid="ignore"):
                 loss = data_term + penalty.value(weights)
