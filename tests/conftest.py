@@ -7,9 +7,10 @@ import pytest
 # (pytest-xdist workers load this file too, before they collect.)
 os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
-# Module-scoped fixtures that run the main job (the default study alone is a minute of CPU): the
+# Session-scoped fixtures that run the main job (the default study alone is a minute of CPU): the
 # tests sharing one go to the same pytest-xdist worker (--dist loadgroup in pyproject.toml), so
-# each run is computed once rather than once per worker.
+# each run is computed once rather than once per worker (module scope would be torn down and
+# recomputed whenever the worker moves on to another module in between).
 _SHARED_RUNS = {"quick_run", "default_study", "linear_run"}
 
 

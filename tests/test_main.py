@@ -20,7 +20,7 @@ def _run(args):
     return code, out.getvalue()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def quick_run(tmp_path_factory):
     pytest.importorskip("matplotlib")
     tmp = tmp_path_factory.mktemp("quick")
@@ -157,7 +157,7 @@ def test_help_runs_as_a_module():
     assert "--grid" in result.stdout and "exit codes" in result.stdout
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def default_study():
     """The main job's default run (no arguments), case by case."""
     args = build_parser().parse_args([])

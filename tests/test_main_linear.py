@@ -32,7 +32,7 @@ def _run(args):
     return code, out.getvalue()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def linear_run(tmp_path_factory):
     pytest.importorskip("matplotlib")
     tmp = tmp_path_factory.mktemp("linear")
