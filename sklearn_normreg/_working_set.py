@@ -346,12 +346,7 @@ def prox_newton(objective, penalty, theta0, *, tol, max_iter, free_scale=1.0, ve
         if violation <= tol or n_iter >= max_iter or stalled:
             return theta, n_iter, violation
         support = np.flatnonzero(np.any(penalty.support(W), axis=0))
-        violators = np.flatnonzero(feature_violation > tol)
-        violators = violators[~np.isin(violators, support)]
-        n_new = max(_MIN_WORKING_SET, support.size)
-        if violators.size > n_new:
-            violators = violators[np.argpartition(-feature_violation[violators], n_new)[:n_new]]
-        columns = np.sort(np.concatenate([support, violators]))
+        columns = _next_working_set(support, feature_violation, tol)
         ws_size = columns.size
         problem = _Restricted(objective, columns)
         z = np.concatenate([W[:, columns].ravel(), b if objective.fit_intercept else []])
@@ -434,12 +429,7 @@ def gram_prox_newton(gram, penalty, W0, *, tol, max_iter, verbose=0):
                 )
             if violation <= tol or n_iter >= max_iter or stalled:
                 break
-            violators = np.flatnonzero(feature_violation > tol)
-            violators = violators[~np.isin(violators, support)]
-            n_new = max(_MIN_WORKING_SET, support.size)
-            if violators.size > n_new:
-                violators = violators[np.argpartition(-feature_violation[violators], n_new)[:n_new]]
-            columns = np.sort(np.concatenate([support, violators]))
+            columns = _next_working_set(support, feature_violation, tol)
             ws_size = columns.size
             _prefetch(gram, columns, grad)
             H = gram.columns(columns)[columns] / K
@@ -477,3 +467,14 @@ def _prefetch(gram, columns, grad):
             unknown = unknown[np.argpartition(-np.abs(grad[unknown]), n_extra - 1)[:n_extra]]
         missing = np.concatenate([missing, unknown])
     gram.columns(missing)
+
+
+def _next_working_set(support, feature_violation, tol):
+    """The support plus the worst violators outside it, at most as many as the support (at least
+    ``_MIN_WORKING_SET``): the working set doubles at most per outer step."""
+    violators = np.flatnonzero(feature_violation > tol)
+    violators = violators[~np.isin(violators, support)]
+    n_new = max(_MIN_WORKING_SET, support.size)
+    if violators.size > n_new:
+        violators = violators[np.argpartition(-feature_violation[violators], n_new)[:n_new]]
+    return np.sort(np.concatenate([support, violators]))
