@@ -1,6 +1,7 @@
 """The main job: python -m sklearn_normreg."""
 
 import builtins
+import fcntl
 import io
 import json
 import re
@@ -157,12 +158,30 @@ def test_help_runs_as_a_module():
     assert "--grid" in result.stdout and "exit codes" in result.stdout
 
 
-@pytest.fixture(scope="session")
-def default_study():
-    """The main job's default run (no arguments), case by case."""
+def _default_study_rows():
     args = build_parser().parse_args([])
     X_train, X_test, y_train, y_test, y_test_clean = embedded_data(args)
     rows = run_study(X_train, y_train, X_test, y_test, y_test_clean, settings_from_args(args))
+    return [{key: value for key, value in row.items() if not key.startswith("_")} for row in rows]
+
+
+@pytest.fixture(scope="session")
+def default_study(tmp_path_factory, worker_id):
+    """The main job's default run (no arguments), case by case.
+
+    Half a minute of CPU: computed once for the whole session, by the first pytest-xdist worker
+    that needs it, and read from its JSON by the others (pytest-xdist's recipe for a session
+    fixture that runs once; its --dist loadgroup does not group tests under pytest 9.2).
+    """
+    if worker_id == "master":
+        rows = _default_study_rows()
+    else:
+        cache = tmp_path_factory.getbasetemp().parent / "default_study.json"
+        with open(cache.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not cache.exists():
+                cache.write_text(json.dumps(_default_study_rows()))
+            rows = json.loads(cache.read_text())
     return {(row["loss"], row["penalty"]): row for row in rows}
 
 
