@@ -250,12 +250,14 @@ class LinearObjective:
         self._kkt_scales = None  # filled by the solvers, once (they depend on the data only)
 
     def column_slice(self, columns):
-        """``X[:, columns]``; sparse X is sliced from a CSC copy made once (CSR column slicing is slow)."""
+        """``X[:, columns]`` (sorted, distinct columns); sparse X is sliced from a CSC copy made once
+        (CSR column slicing is slow). Every column: X itself (or that copy), not a new copy."""
+        every_column = len(columns) == self.n_features
         if not sp.issparse(self.X):
-            return self.X[:, columns]
+            return self.X if every_column else self.X[:, columns]
         if self._csc is None:
             self._csc = self.X.tocsc()
-        return self._csc[:, columns]
+        return self._csc if every_column else self._csc[:, columns]
 
     # what the estimators read a solution with: (W, b) and the objective's value
     value_offset = 0.0

@@ -43,6 +43,8 @@ __all__ = [
 _LBFGS_RESTARTS = 5
 # L-BFGS-B's relative-decrease stop: tiny, so that its projected-gradient test decides.
 _DEFAULT_FTOL = 64 * np.finfo(float).eps
+# ... and where a Newton polish follows: a relative decrease this close to the objective's rounding
+_HANDOVER_FTOL = 1e-14
 # FISTA's Lipschitz estimate doubles at most this many times per iteration
 # (2^60 times the previous estimate: beyond it the step is below rounding).
 _MAX_BACKTRACKS = 60
@@ -494,8 +496,21 @@ def solve(objective, penalty, theta0=None, *, solver="auto", tol=1e-8, max_iter=
                 objective, penalty, theta, tol=target, max_iter=budget, free_scale=free_scale, verbose=verbose
             )
         if name == "lbfgs":
+            # With one coefficient row a Newton polish is one Gram product of the support: L-BFGS-B
+            # hands over when its decrease meets the objective's rounding rather than spend its line
+            # searches there (20 gradients each; 1.9 s against 0.46 s on dense 50,000 x 100). With
+            # several, each Newton step costs K (K + 1) / 2 of them: L-BFGS-B goes on to its gradient test.
+            quick_handover = objective.n_outputs == 1 and objective.size <= MAX_NEWTON_SIZE
             return _lbfgs_restarted(
-                value_and_grad, theta, penalty, penalized, target, budget, free_scale, verbose
+                value_and_grad,
+                theta,
+                penalty,
+                penalized,
+                target,
+                budget,
+                free_scale,
+                verbose,
+                ftol=_HANDOVER_FTOL if quick_handover else 0.0,
             )
         return fista(
             value_and_grad,
@@ -708,22 +723,32 @@ def _costs(n, p, K, entries, sparse, ws, l1, constant_curvature=False, elastic_n
     return steps * (gradient + hessian + model + _NS_PER_NEWTON_STEP), lbfgs
 
 
-def _lbfgs_restarted(value_and_grad, theta, penalty, penalized, target, max_iter, free_scale, verbose):
+def _lbfgs_restarted(
+    value_and_grad, theta, penalty, penalized, target, max_iter, free_scale, verbose, ftol=0.0
+):
+    """Split-variable L-BFGS-B to the KKT ``target``, restarted where it stops early.
+
+    ``ftol=0``: stop on the projected gradient (our certificate), not on a stalled decrease of the
+    objective; a small positive ``ftol`` stops where the decrease meets rounding, for a polish.
+    """
     n_iter, violation = 0, np.inf
     for _ in range(_LBFGS_RESTARTS):
-        # ftol=0: stop on the projected gradient (our certificate), not on a
-        # stalled decrease of the objective
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # overflow is caught below
             theta, result = lbfgs(
-                value_and_grad, theta, penalty, penalized, max_iter=max_iter - n_iter, tol=target, ftol=0.0
+                value_and_grad, theta, penalty, penalized, max_iter=max_iter - n_iter, tol=target, ftol=ftol
             )
         n_iter += result.nit
         if not np.isfinite(result.fun):
             raise ValueError("lbfgs met a non-finite objective (overflow): scale X (e.g. StandardScaler).")
-        violation = kkt_violation(theta, value_and_grad(theta)[1], penalty, penalized, free_scale)
+        previous, violation = (
+            violation,
+            kkt_violation(theta, value_and_grad(theta)[1], penalty, penalized, free_scale),
+        )
         if verbose:
             print(f"lbfgs: {n_iter} iterations, KKT violation {violation:.3e} ({result.message})")
-        if violation <= target or n_iter >= max_iter or result.nit == 0:
+        # a restart that did not halve the violation has met rounding (its line searches fail, each
+        # costing up to 20 gradients): the caller's polish takes over from here
+        if violation <= target or n_iter >= max_iter or violation > 0.5 * previous:
             break
     return theta, n_iter, violation
