@@ -7,13 +7,18 @@ Run ``python -m sklearn_normreg --help`` for the options.
 
 import argparse
 import csv
+import errno
 import io
 import json
 import math
+import os
+import stat
 import sys
+import tempfile
 import time
 import warnings
 from collections import Counter
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 
 import numpy as np
@@ -81,12 +86,23 @@ MODELS = {
     },
 }
 
+PROG = "python -m sklearn_normreg"
+
 EPILOG = """\
-exit codes: 0 success; 2 bad arguments (argparse's message, a missing CSV file
-or target column, duplicated column names, an output path that cannot be
-written, a --test-size that leaves an empty train or test set); 1 bad data in
-the CSV (not UTF-8 text, a non-numeric, NaN, huge or empty cell: the message
-names the column and line).
+outputs: --figure and --json are written to a temporary file next to PATH and
+renamed to PATH only when complete, so a failed or interrupted run leaves a
+file already there as it was. Refused before any work: an output path that is
+the --data file or the other output, an existing path that is not a regular
+file (a directory, FIFO or device), a dangling symbolic link, a directory that
+cannot be written.
+
+exit codes: 0 success; 2 bad arguments, before any work (argparse's message,
+a missing or non-regular --data file or target column, duplicated column names,
+a refused output path or figure format, a --test-size that leaves an empty
+train or test set, a network too large for memory); 1 bad data in the CSV (not
+UTF-8 text, a non-numeric, NaN, huge or empty cell: the message names the
+column and line) or a runtime error (out of memory, an output that cannot be
+written); 130 interrupted (Ctrl-C).
 """
 
 # What --quick changes, unless the option is given explicitly.
@@ -100,6 +116,14 @@ MAX_ALPHA = 1e100
 # 1e100 keeps that finite for any realistic number of rows.
 MAX_ABS_VALUE = 1e100
 
+# Formats matplotlib writes by itself: others need external tools (pgf, ps and
+# eps call LaTeX or Ghostscript and fail after the whole study) or are lossy.
+FIGURE_FORMATS = ("png", "svg", "pdf")
+
+# A bound on the floats a network's training needs (1 GiB): refused up front
+# rather than left to fail in numpy after the first cases ran.
+MAX_NETWORK_FLOATS = 2**27
+
 
 class DataError(ValueError):
     """The user's data cannot be used (reported with exit code 1)."""
@@ -109,9 +133,13 @@ class HeaderError(ValueError):
     """The CSV's header cannot be used with these arguments (exit code 2)."""
 
 
+class OutputError(Exception):
+    """An output could not be written (exit code 1); the message names the option."""
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
-        prog="python -m sklearn_normreg",
+        prog=PROG,
         description=(
             "Reproduce the seed article's study: the same network (hidden layers 100, 104, 200, "
             "arctan units, identity output) and the same initial weights, trained with absolute / "
@@ -205,7 +233,11 @@ def build_parser():
         type=Path,
         default=Path("normreg_study.png"),
         metavar="PATH",
-        help="where to save the figure (default: %(default)s)",
+        help=(
+            f"where to save the figure: {', '.join(FIGURE_FORMATS)}, from PATH's extension; "
+            "a PATH without one gets .png, and the path written is the path reported "
+            "(default: %(default)s)"
+        ),
     )
     output.add_argument("--no-figure", action="store_true", help="do not draw the figure")
     output.add_argument("--json", type=Path, metavar="PATH", help="also write the table and findings as JSON")
@@ -287,8 +319,16 @@ def _layer_sizes(text):
 
 
 def _show(cell, limit=40):
-    """A cell for a message: long cells are cut, not pasted whole."""
+    """A cell or column name for a message: repr (no raw control characters), long ones cut."""
     return repr(cell if len(cell) <= limit else cell[:limit] + "...")
+
+
+def _path(path, limit=120):
+    """PATH for a one-line message: repr if it holds control characters, long ones cut in the middle."""
+    text = os.fspath(path)
+    if not text.isprintable():
+        text = repr(text)
+    return text if len(text) <= limit else f"{text[: limit // 2]}...{text[-limit // 2 :]}"
 
 
 def read_csv(path, target):
@@ -298,64 +338,71 @@ def read_csv(path, target):
     column and ``HeaderError`` for duplicated column names.
     """
     raw = Path(path).read_bytes()
+    shown_path = _path(path)
     try:
         # utf-8-sig: spreadsheets often start the header with a byte order mark
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1
         raise DataError(
-            f"{path} is not UTF-8 text: byte {raw[error.start]:#04x} on line {line}. Is it a CSV file?"
+            f"{shown_path} is not UTF-8 text: byte {raw[error.start]:#04x} on line {line}. Is it a CSV file?"
         ) from None
     if "\0" in text:
         line = text.count("\n", 0, text.index("\0")) + 1
-        raise DataError(f"{path} has a NUL byte on line {line}: a binary file, not a CSV file.")
+        raise DataError(f"{shown_path} has a NUL byte on line {line}: a binary file, not a CSV file.")
     reader = csv.reader(io.StringIO(text, newline=""))
+    # The physical line each record starts on, as an editor numbers it: a quoted
+    # newline makes a record span several lines (reader.line_num counts them).
+    rows, lines, last_line = [], [], 0
     try:
-        rows = list(reader)
+        for row in reader:
+            rows.append(row)
+            lines.append(last_line + 1)
+            last_line = reader.line_num
     except csv.Error as error:  # e.g. a field over csv.field_size_limit()
-        raise DataError(f"line {reader.line_num} of {path} cannot be read as CSV: {error}.") from None
+        raise DataError(f"line {reader.line_num} of {shown_path} cannot be read as CSV: {error}.") from None
     if not rows:
-        raise DataError(f"{path} is empty.")
+        raise DataError(f"{shown_path} is empty.")
     header = [name.strip() for name in rows[0]]
     duplicated = [name for name, count in Counter(header).items() if count > 1]
     if duplicated:
         raise HeaderError(
-            f"{path} has duplicated column names: {', '.join(map(repr, duplicated))}; rename them."
+            f"{shown_path} has duplicated column names: {', '.join(map(_show, duplicated))}; rename them."
         )
     # A dict, not header.index(): looking columns up must stay linear in their number.
     column = {name: j for j, name in enumerate(header)}
     if target not in column:
-        shown = ", ".join(header[:20]) + (f", ... ({len(header)} columns)" if len(header) > 20 else "")
-        raise KeyError(f"target column {target!r} is not in {path} (columns: {shown}).")
+        shown = ", ".join(map(_show, header[:20]))
+        shown += f", ... ({len(header)} columns)" if len(header) > 20 else ""
+        raise KeyError(f"target column {target!r} is not in {shown_path} (columns: {shown}).")
     values = np.empty((len(rows) - 1, len(header)))
-    for line_number, row in enumerate(rows[1:], start=2):
+    for i, (row, line_number) in enumerate(zip(rows[1:], lines[1:])):
+        where = f"line {line_number} of {shown_path}"
         if len(row) != len(header):
-            raise DataError(
-                f"line {line_number} of {path} has {len(row)} fields, the header has {len(header)}."
-            )
+            raise DataError(f"{where} has {len(row)} fields, the header has {len(header)}.")
         for j, cell in enumerate(row):
             try:
                 value = float(cell)
             except ValueError:
                 raise DataError(
-                    f"column {header[j]!r} is not numeric: {_show(cell)} on line {line_number} of {path}."
+                    f"column {_show(header[j])} is not numeric: {_show(cell)} on {where}."
                 ) from None
             if not math.isfinite(value):
                 raise DataError(
-                    f"column {header[j]!r} has {_show(cell.strip() or 'an empty cell')} "
-                    f"on line {line_number} of {path}; remove or fill it."
+                    f"column {_show(header[j])} has {_show(cell.strip() or 'an empty cell')} "
+                    f"on {where}; remove or fill it."
                 )
             if abs(value) > MAX_ABS_VALUE:
                 raise DataError(
-                    f"column {header[j]!r} has {_show(cell.strip())} on line {line_number} of {path}: "
+                    f"column {_show(header[j])} has {_show(cell.strip())} on {where}: "
                     f"values beyond +/-{MAX_ABS_VALUE:g} overflow the standardisation; rescale the column."
                 )
-            values[line_number - 2, j] = value
+            values[i, j] = value
     if values.shape[0] < 4:
-        raise DataError(f"{path} has {values.shape[0]} data rows; the study needs at least 4.")
+        raise DataError(f"{shown_path} has {values.shape[0]} data rows; the study needs at least 4.")
     features = [name for name in header if name != target]
     if not features:
-        raise DataError(f"{path} has no feature column besides the target {target!r}.")
+        raise DataError(f"{shown_path} has no feature column besides the target {target!r}.")
     return values[:, [column[name] for name in features]], values[:, column[target]], features
 
 
@@ -647,38 +694,171 @@ def embedded_data(args):
     return X_train, X_test, y_train, y_test, y_test_clean
 
 
-def _check_writable(parser, option, path):
-    """Exit now, not after the whole study, if PATH cannot be written."""
+def _kind(mode):
+    """What a file that is not a regular one is, for a message."""
+    kinds = [
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ]
+    return next((kind for is_kind, kind in kinds if is_kind(mode)), "a special file")
+
+
+def _regular_file(parser, option, path, verb):
+    """True if PATH is a regular file, False if nothing is there; exit on anything else.
+
+    Only ``os.stat``: opening a FIFO to test it would block until a writer comes.
+    """
     try:
-        if path.exists():
-            with open(path, "ab"):  # append: an existing file is left as it is
-                pass
-        else:
-            with open(path, "xb"):
-                pass
-            path.unlink()
-    except OSError as error:
-        parser.error(f"{option}: cannot write {path}: {error.strerror or error}")
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        if os.path.islink(path):
+            parser.error(
+                f"{option}: cannot {verb} {_path(path)}: it is a dangling symbolic link "
+                f"(to {_path(os.readlink(path))}, which does not exist)"
+            )
+        return False
+    except OSError as error:  # a name too long, a symlink loop, a file used as a directory
+        parser.error(f"{option}: cannot {verb} {_path(path)}: {error.strerror}")
+    if not stat.S_ISREG(mode):
+        parser.error(f"{option}: cannot {verb} {_path(path)}: it is {_kind(mode)}, not a regular file")
+    return True
+
+
+def _check_output(parser, option, path):
+    """Exit now, not after the whole study, if PATH cannot be written; nothing is opened or created."""
+    exists = _regular_file(parser, option, path, "write")
+    # the output is renamed into place: what must be writable is the directory
+    directory = os.path.dirname(os.path.realpath(path))
+    if not os.path.isdir(directory):
+        parser.error(f"{option}: cannot write {_path(path)}: {os.strerror(errno.ENOENT)}")
+    if not os.access(directory, os.W_OK | os.X_OK) or (exists and not os.access(path, os.W_OK)):
+        parser.error(f"{option}: cannot write {_path(path)}: {os.strerror(errno.EACCES)}")
+
+
+def _same_file(first, second):
+    """Whether two paths name one file: the same inode if both exist, else the same resolved path."""
+    try:
+        return os.path.samefile(first, second)
+    except OSError:
+        return os.path.realpath(first) == os.path.realpath(second)
+
+
+def figure_path(path):
+    """Where the figure goes: PATH, with .png added if it has no extension (matplotlib adds it silently)."""
+    if path.suffix or os.path.isdir(path):
+        return path
+    return path.with_name(path.name + ".png")
 
 
 def check_outputs(parser, args):
-    """Check the --figure and --json paths before any work is done."""
-    if args.json is not None:
-        _check_writable(parser, "--json", args.json)
-    if not args.no_figure:
-        try:
-            from matplotlib.backend_bases import FigureCanvasBase
-        except ImportError:
-            pass  # no figure will be drawn: the run says how to get one
-        else:
-            formats = FigureCanvasBase.get_supported_filetypes()
-            suffix = args.figure.suffix[1:].lower()
-            if suffix and suffix not in formats:
-                parser.error(
-                    f"--figure: unknown image format {suffix!r} in {args.figure} "
-                    f"(known: {', '.join(sorted(formats))})"
-                )
-            _check_writable(parser, "--figure", args.figure)
+    """Check the --figure and --json paths before any work; return the figure's path (None: no figure)."""
+    figure = None if args.no_figure else figure_path(args.figure)
+    outputs = [
+        (option, path) for option, path in (("--figure", figure), ("--json", args.json)) if path is not None
+    ]
+    for option, path in outputs:
+        _check_output(parser, option, path)
+        if args.data is not None and _same_file(path, args.data):
+            parser.error(
+                f"{option}: cannot write {_path(path)}: it is the --data file "
+                "(the input is never overwritten)"
+            )
+    if len(outputs) == 2 and _same_file(figure, args.json):
+        parser.error(f"--json: cannot write {_path(args.json)}: it is also the --figure path")
+    if figure is not None and figure.suffix[1:].lower() not in FIGURE_FORMATS:
+        parser.error(
+            f"--figure: image format {figure.suffix[1:]!r} of {_path(figure)} is not supported "
+            f"(use {', '.join(FIGURE_FORMATS)})"
+        )
+    return figure
+
+
+def _new_file_mode(target):
+    """TARGET's mode if it exists, else what open() gives a new file: the temporary file has 0o600."""
+    try:
+        return stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)  # the only way to read it
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+@contextmanager
+def replaced_on_success(option, path):
+    """Yield a temporary path next to PATH; rename it to PATH when the block ends without error.
+
+    On any error (Ctrl-C too) the temporary file is removed and a file already
+    at PATH is left as it was. Through a symbolic link, the link is kept and
+    its target replaced.
+
+    Parameters
+    ----------
+    option : str
+        The command-line option of PATH, for messages.
+    path : path-like
+        The output's path.
+
+    Yields
+    ------
+    temporary : str
+        The path to write, in PATH's directory and with its extension.
+
+    Raises
+    ------
+    OutputError
+        For an ``OSError`` while creating, writing or renaming the file.
+    """
+    target = os.path.realpath(path)
+    try:
+        with tempfile.NamedTemporaryFile(
+            dir=os.path.dirname(target),
+            prefix=f".{os.path.basename(target)}.",
+            suffix=os.path.splitext(target)[1],  # matplotlib picks the format from it
+            delete=False,
+        ) as handle:
+            temporary = handle.name
+    except OSError as error:
+        raise OutputError(f"{option}: cannot write {_path(path)}: {error.strerror or error}") from None
+    try:
+        yield temporary
+        os.chmod(temporary, _new_file_mode(target))
+        os.replace(temporary, target)
+    except BaseException as error:
+        with suppress(OSError):
+            os.unlink(temporary)
+        if isinstance(error, OSError):
+            raise OutputError(f"{option}: cannot write {_path(path)}: {error.strerror or error}") from None
+        raise
+
+
+def _has_matplotlib():
+    """Whether the figure can be drawn."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def check_network(parser, settings, n_features, n_rows):
+    """Exit if the network would need more than MAX_NETWORK_FLOATS floats (a cheap estimate)."""
+    if settings["model"] != "mlp":
+        return
+    hidden = settings["hidden"]
+    layers = [n_features, *hidden, 1]
+    weights = sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(layers, layers[1:]))
+    # the weights, their gradients and adam's two moments; one activation per
+    # hidden unit and row when predicting on all the rows at once
+    floats = 4 * weights + n_rows * sum(hidden)
+    if floats > MAX_NETWORK_FLOATS:
+        parser.error(
+            f"--hidden {','.join(map(str, hidden))}: the network needs about {8 * floats / 2**30:,.1f} GiB "
+            f"({n_rows} rows, {n_features} features), over the {8 * MAX_NETWORK_FLOATS / 2**30:g} GiB "
+            "this command allows; use smaller layers or fewer rows"
+        )
 
 
 def check_split(parser, args, n_samples, what):
@@ -711,25 +891,31 @@ def describe_model(settings):
 
 
 def main(argv=None, out=None):
+    """Run the study on the command line ARGV; return the exit code.
+
+    Usage errors exit through ``parser.error`` (``SystemExit(2)``); ``cli`` also
+    turns Ctrl-C, memory and OS errors into a message and an exit code.
+    """
     out = sys.stdout if out is None else out
     parser = build_parser()
     args = parser.parse_args(argv)
     if (args.data is None) != (args.target is None):
         parser.error("--data and --target go together")
-    check_outputs(parser, args)
+    if args.data is not None and not _regular_file(parser, "--data", args.data, "read"):
+        parser.error(f"--data: no such file: {_path(args.data)}")
+    figure = check_outputs(parser, args)
     settings = settings_from_args(args)
     if args.data is None:
         n_samples = _preset(args, "n_samples")
         check_split(parser, args, n_samples, "samples (--n-samples)")
+        check_network(parser, settings, 1, n_samples)
         X_train, X_test, y_train, y_test, y_test_clean = embedded_data(args)
         source = "embedded noisy wave (sin(2x) + 0.3x, noise 0.1, 10% gross outliers)"
     else:
-        if not args.data.is_file():
-            parser.error(f"--data: no such file: {args.data}")
         try:
             X, y, _ = read_csv(args.data, args.target)
         except OSError as error:  # e.g. no read permission
-            parser.error(f"--data: cannot read {args.data}: {error.strerror or error}")
+            parser.error(f"--data: cannot read {_path(args.data)}: {error.strerror or error}")
         except KeyError as error:
             parser.error(f"--target: {error.args[0]}")
         except HeaderError as error:
@@ -737,13 +923,14 @@ def main(argv=None, out=None):
         except DataError as error:
             print(f"{parser.prog}: data error: {error}", file=sys.stderr)
             return 1
-        check_split(parser, args, len(y), f"data rows in {args.data}")
+        check_split(parser, args, len(y), f"data rows in {_path(args.data)}")
+        check_network(parser, settings, X.shape[1], len(y))
         # The user's targets are all we have: "clean" test MAE is the test MAE.
         X_train, X_test, y_train, y_test = train_test_split(
             X, y, test_size=args.test_size, random_state=args.random_state
         )
         y_test_clean = y_test
-        source = f"{args.data} (target {args.target!r}, {X.shape[1]} features)"
+        source = f"{_path(args.data)} (target {args.target!r}, {X.shape[1]} features)"
     print(f"Data: {source}; {len(y_train)} training and {len(y_test)} test samples.", file=out)
     print(describe_model(settings), file=out)
     rows = run_study(
@@ -761,20 +948,64 @@ def main(argv=None, out=None):
     print("\n" + model["findings"], file=out)
     for fact in facts:
         print(f"- {fact}", file=out)
-    if not args.no_figure:
-        try:
-            draw_figure(args.figure, rows, X_train, y_train, model["title"])
-            print(f"\nFigure saved to {args.figure}", file=out)
-        except ImportError:
-            print('\nNo figure: matplotlib is not installed (pip install "sklearn-normreg[plot]").', file=out)
+    if figure is not None and not _has_matplotlib():
+        print('\nNo figure: matplotlib is not installed (pip install "sklearn-normreg[plot]").', file=out)
+        figure = None
+    try:
+        # Both outputs are complete in their temporary files before either is renamed into place.
+        with ExitStack() as outputs:
+            if figure is not None:
+                temporary = outputs.enter_context(replaced_on_success("--figure", figure))
+                draw_figure(temporary, rows, X_train, y_train, model["title"])
+            if args.json is not None:
+                table = [{key: value for key, value in row.items() if key[0] != "_"} for row in rows]
+                temporary = outputs.enter_context(replaced_on_success("--json", args.json))
+                Path(temporary).write_text(
+                    json.dumps({"settings": settings, "cases": table, "findings": facts}, indent=2),
+                    encoding="utf-8",
+                )
+    except OutputError as error:
+        print(f"{parser.prog}: error: {error}", file=sys.stderr)
+        return 1
+    if figure is not None:
+        print(f"\nFigure saved to {figure}", file=out)
     if args.json is not None:
-        table = [{key: value for key, value in row.items() if not key.startswith("_")} for row in rows]
-        args.json.write_text(json.dumps({"settings": settings, "cases": table, "findings": facts}, indent=2))
         print(f"Table written to {args.json}", file=out)
     if args.grid:
         run_grid(X_train, y_train, settings, args.n_jobs, out)
     return 0
 
 
+def cli(argv=None):
+    """The command ``python -m sklearn_normreg``: run ``main`` and return its exit code.
+
+    Never a traceback: every failure ends with one line on stderr.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        The arguments; None: ``sys.argv[1:]``.
+
+    Returns
+    -------
+    code : int
+        0 success, 2 bad usage (argparse's message), 1 bad data or a runtime
+        error (out of memory, an OSError), 130 interrupted (Ctrl-C, SIGINT).
+    """
+    try:
+        return main(argv)
+    except SystemExit as exit_info:  # argparse: --help (0) and usage errors (2), already reported
+        return 0 if exit_info.code is None else exit_info.code
+    except KeyboardInterrupt:
+        message, code = "interrupted", 130
+    except MemoryError as error:
+        message, code = f"out of memory{f': {error}' if str(error) else ''}", 1
+    except OSError as error:
+        where = f"{_path(error.filename)}: " if error.filename else ""
+        message, code = f"{where}{error.strerror or error}", 1
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli())

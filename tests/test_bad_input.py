@@ -1,9 +1,8 @@
 """Bad input, table-driven: each case names the exception, a message fragment,
 and checks that the inputs are byte-for-byte unchanged afterwards."""
 
+import os
 import pickle
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -23,6 +22,7 @@ from sklearn_normreg import (
     l1_normalize,
     l2_normalize,
 )
+from sklearn_normreg.__main__ import cli
 
 RNG = np.random.default_rng(0)
 X_GOOD = RNG.normal(size=(12, 3))
@@ -1388,8 +1388,12 @@ def test_bad_input(call, make_inputs, error, fragment):
 FAST = ["--quick", "--no-figure"]
 ROWS = b"1,2\n3,4\n5,6\n7,8\n9,10\n"  # enough good rows after a bad one
 ON_DATA = ["--data", "{csv}", "--target", "y"]
+GOOD = b"a,y\n" + ROWS
+LONG_NAME = "d" * 5000  # over any file system's 255-byte name limit: ENAMETOOLONG
 
-# (id, CSV bytes written to {csv} or None, arguments, exit code, fragment of stderr)
+# (id, CSV bytes written to {csv} or None, arguments, exit code, fragment of stderr's last line);
+# {tmp} also holds "fifo" and "fifo.png" (FIFOs), "dangling.json" (a link to nothing), "loop" (a link to
+# itself) and "data-link.json" (a link to {csv}).
 CLI_CASES = [
     (
         "alpha-l1-inf",
@@ -1437,7 +1441,13 @@ CLI_CASES = [
         2,
         "--data: no such file",
     ),
-    ("directory-as-data", None, [*FAST, "--data", "{tmp}", "--target", "y"], 2, "--data: no such file"),
+    (
+        "directory-as-data",
+        None,
+        [*FAST, "--data", "{tmp}", "--target", "y"],
+        2,
+        "--data: cannot read {tmp}: it is a directory, not a regular file",
+    ),
     ("empty-file", b"", [*FAST, *ON_DATA], 1, "data.csv is empty"),
     ("header-only", b"a,y\n", [*FAST, *ON_DATA], 1, "has 0 data rows; the study needs at least 4"),
     (
@@ -1472,14 +1482,199 @@ CLI_CASES = [
         None,
         ["--quick", "--figure", "{tmp}/a.xyz"],
         2,
-        "--figure: unknown image format 'xyz'",
+        "--figure: image format 'xyz' of {tmp}/a.xyz is not supported (use png, svg, pdf)",
+    ),
+    # issue 20: the CLI never overwrites its input, nor one output with the other
+    (
+        "json-is-the-data",
+        GOOD,
+        [*FAST, *ON_DATA, "--json", "{csv}"],
+        2,
+        "--json: cannot write {csv}: it is the --data file (the input is never overwritten)",
+    ),
+    (
+        "json-links-to-the-data",
+        GOOD,
+        [*FAST, *ON_DATA, "--json", "{tmp}/data-link.json"],
+        2,
+        "--json: cannot write {tmp}/data-link.json: it is the --data file",
+    ),
+    (
+        "json-is-the-data-by-another-name",
+        GOOD,
+        [*FAST, *ON_DATA, "--json", "{tmp}/../{tmpname}/data.csv"],
+        2,
+        "it is the --data file",
+    ),
+    ("figure-is-the-data", GOOD, ["--quick", *ON_DATA, "--figure", "{csv}"], 2, "it is the --data file"),
+    (
+        "json-is-the-figure",
+        None,
+        ["--quick", "--figure", "{tmp}/out.png", "--json", "{tmp}/out.png"],
+        2,
+        "--json: cannot write {tmp}/out.png: it is also the --figure path",
+    ),
+    (
+        "json-is-the-figure-with-png-added",
+        None,
+        ["--quick", "--figure", "{tmp}/out", "--json", "{tmp}/out.png"],
+        2,
+        "--json: cannot write {tmp}/out.png: it is also the --figure path",
+    ),
+    # never opened (a FIFO blocks until a writer comes), never written (a device)
+    ("json-fifo", None, [*FAST, "--json", "{tmp}/fifo"], 2, "{tmp}/fifo: it is a FIFO, not a regular file"),
+    (
+        "json-dev-full",
+        None,
+        [*FAST, "--json", "/dev/full"],
+        2,
+        "it is a character device, not a regular file",
+    ),
+    ("json-directory", None, [*FAST, "--json", "{tmp}"], 2, "it is a directory, not a regular file"),
+    ("figure-directory", None, ["--quick", "--figure", "{tmp}"], 2, "it is a directory, not a regular file"),
+    ("figure-fifo", None, ["--quick", "--figure", "{tmp}/fifo.png"], 2, "it is a FIFO, not a regular file"),
+    (
+        "json-dangling-symlink",
+        None,
+        [*FAST, "--json", "{tmp}/dangling.json"],
+        2,
+        "--json: cannot write {tmp}/dangling.json: it is a dangling symbolic link (to nothing.json",
+    ),
+    ("json-symlink-loop", None, [*FAST, "--json", "{tmp}/loop"], 2, "Too many levels of symbolic links"),
+    (
+        "json-under-a-file",
+        GOOD,
+        [*FAST, "--json", "{csv}/study.json"],
+        2,
+        "{csv}/study.json: Not a directory",
+    ),
+    ("json-long-name", None, [*FAST, "--json", "{tmp}/" + LONG_NAME], 2, "--json: cannot write"),
+    *(
+        (
+            f"figure-{suffix}",
+            None,
+            ["--quick", "--figure", "{tmp}/f." + suffix],
+            2,
+            f"--figure: image format {suffix!r} of {{tmp}}/f.{suffix} is not supported (use png, svg, pdf)",
+        )
+        for suffix in ("pgf", "ps", "eps", "jpg", "tiff", "raw")
+    ),
+    # a too large network is refused before numpy fails midway
+    ("hidden-1e9", None, [*FAST, "--hidden", "1000000000"], 2, "--hidden 1000000000: the network needs"),
+    ("hidden-too-deep-and-wide", None, [*FAST, "--hidden", "20000,20000"], 2, "GiB this command allows"),
+    (
+        "n-samples-huge",
+        None,
+        [*FAST, "--n-samples", str(10**10)],
+        2,
+        "use smaller layers or fewer rows",
+    ),
+    (
+        "hidden-too-wide-for-the-csv",
+        b",".join(b"c%d" % j for j in range(3000)) + b",y\n" + (b"1," * 3000 + b"2\n") * 4,
+        [*FAST, *ON_DATA, "--hidden", "20000"],
+        2,
+        "(4 rows, 3000 features)",
+    ),
+    # --data that exists but is not a regular file
+    (
+        "data-dev-null",
+        None,
+        [*FAST, "--data", "/dev/null", "--target", "y"],
+        2,
+        "--data: cannot read /dev/null: it is a character device, not a regular file",
+    ),
+    (
+        "data-fifo",
+        None,
+        [*FAST, "--data", "{tmp}/fifo", "--target", "y"],
+        2,
+        "--data: cannot read {tmp}/fifo: it is a FIFO, not a regular file",
+    ),
+    (
+        "data-dangling-symlink",
+        None,
+        [*FAST, "--data", "{tmp}/dangling.json", "--target", "y"],
+        2,
+        "--data: cannot read {tmp}/dangling.json: it is a dangling symbolic link",
+    ),
+    (
+        "data-long-name",
+        None,
+        [*FAST, "--data", "{tmp}/" + LONG_NAME, "--target", "y"],
+        2,
+        "ddd: File name too long",
+    ),
+    (
+        "data-path-with-newline",
+        None,
+        [*FAST, "--data", "{tmp}/new\nline.csv", "--target", "y"],
+        2,
+        "--data: no such file: '{tmp}/new\\nline.csv'",
+    ),
+    # names from the CSV are shown with repr: no raw terminal escapes, one line
+    (
+        "escape-in-column-name",
+        b"\x1b]0;pwned\x07\x1b[2J,a\n" + ROWS,
+        [*FAST, *ON_DATA],
+        2,
+        "(columns: '\\x1b]0;pwned\\x07\\x1b[2J', 'a').",
+    ),
+    (
+        "escape-in-bad-column",
+        b"\x1b[31mred,y\nx,1\n" + ROWS,
+        [*FAST, *ON_DATA],
+        1,
+        "column '\\x1b[31mred' is not numeric: 'x' on line 2",
+    ),
+    (
+        "newline-in-column-name",
+        b'"a\nb",y\nx,2\n' + ROWS,
+        [*FAST, *ON_DATA],
+        1,
+        "column 'a\\nb' is not numeric: 'x' on line 3",
+    ),
+    # a quoted newline: the line an editor shows, not the record's number
+    (
+        "quoted-newline-in-header",
+        b'"a\nb",y\n1,2\n3,x\n' + ROWS,
+        [*FAST, *ON_DATA],
+        1,
+        "column 'y' is not numeric: 'x' on line 4",
+    ),
+    (
+        "quoted-newlines-before-a-short-row",
+        b'a,"y\n\n"\n"1\n",2\n3\n' + ROWS,
+        [*FAST, *ON_DATA],
+        1,
+        "line 6 of {csv} has 1 fields, the header has 2",
+    ),
+    (
+        "quoted-newline-in-a-cell",
+        b'a,y\n"1\n",2\n3\n' + ROWS,
+        [*FAST, *ON_DATA],
+        1,
+        "line 4 of {csv} has 1 fields, the header has 2",
     ),
 ]
 
 
 def _fill(text, tmp_path):
-    """Place the case's paths: {tmp} is pytest's directory, {csv} the CSV in it."""
-    return text.replace("{csv}", str(tmp_path / "data.csv")).replace("{tmp}", str(tmp_path))
+    """Place the case's paths: {tmp} is pytest's directory, {tmpname} its name, {csv} the CSV in it."""
+    return (
+        text.replace("{csv}", str(tmp_path / "data.csv"))
+        .replace("{tmp}", str(tmp_path))
+        .replace("{tmpname}", tmp_path.name)
+    )
+
+
+def _special_files(tmp_path):
+    """The FIFO and symbolic links the cases name in {tmp}."""
+    os.mkfifo(tmp_path / "fifo")
+    os.mkfifo(tmp_path / "fifo.png")
+    (tmp_path / "dangling.json").symlink_to("nothing.json")
+    (tmp_path / "loop").symlink_to("loop")
+    (tmp_path / "data-link.json").symlink_to("data.csv")
 
 
 @pytest.mark.parametrize(
@@ -1487,22 +1682,23 @@ def _fill(text, tmp_path):
     [case[1:] for case in CLI_CASES],
     ids=[case[0] for case in CLI_CASES],
 )
-def test_cli_bad_input(tmp_path, content, args, code, fragment):
-    if "--figure" in args:
-        pytest.importorskip("matplotlib")  # without it the figure options are not checked
+def test_cli_bad_input(tmp_path, monkeypatch, capsys, content, args, code, fragment):
+    """In-process through the command's entry point (``cli``): imports once, not once per case."""
     if content is not None:
         (tmp_path / "data.csv").write_bytes(content)
-    result = subprocess.run(
-        [sys.executable, "-m", "sklearn_normreg", *(_fill(arg, tmp_path) for arg in args)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=tmp_path,  # the default figure path is checked (and left absent) here
-    )
-    assert result.returncode == code, result.stderr
-    assert _fill(fragment, tmp_path) in result.stderr
-    assert "Traceback" not in result.stderr + result.stdout
-    assert "[1/7]" not in result.stderr, "the study started training"
+    _special_files(tmp_path)
+    before = sorted(tmp_path.iterdir())
+    monkeypatch.chdir(tmp_path)  # the default figure path is checked (and left absent) here
+    assert cli([_fill(arg, tmp_path) for arg in args]) == code
+    captured = capsys.readouterr()
+    assert _fill(fragment, tmp_path) in captured.err.splitlines()[-1]
+    assert max(map(len, captured.err.splitlines())) < 500, "a message pasted something whole"
+    assert "Traceback" not in captured.err + captured.out
+    assert "\x1b" not in captured.err, "a raw terminal escape reached the terminal"
+    assert "[1/7]" not in captured.err, "the study started training"
+    assert sorted(tmp_path.iterdir()) == before, "a refused run created or removed a file"
+    if content is not None:
+        assert (tmp_path / "data.csv").read_bytes() == content
 
 
 def test_there_are_at_least_180_cases():
