@@ -38,6 +38,7 @@ from ._loss import CLASSIFICATION_LOSSES, LOSS_ALIASES, LOSSES, get_loss
 from ._objective import CompressedSquaredObjective, LinearObjective, SquaredGram
 from ._penalty import PENALTIES, get_penalty
 from ._solvers import gradient_move, proximal_step, relative_kkt_violation, single_threaded_blas, solve
+from ._transaction import all_or_nothing
 from ._validation import checked_weights, clear_input_errors, unit_max_weights
 from ._working_set import gram_prox_newton
 
@@ -311,7 +312,10 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearM
         X, y = _validated(self, X, y)
         sample_weight = checked_weights(sample_weight, X)
         encoded, classes = _encode_targets(y, sample_weight)
-        return self._fit_encoded(X, encoded, classes, sample_weight, y)
+        self._fit_encoded(X, encoded, classes, sample_weight, y)
+        # fit starts afresh, partial_fit's step schedule included (as SGDClassifier's t_).
+        self._n_partial_fits = 0
+        return self
 
     def _fit_encoded(self, X, encoded, classes, sample_weight, y):
         """Fit validated ``X`` to the class indices ``encoded`` into ``classes``."""
@@ -385,8 +389,15 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearM
         Returns
         -------
         self : object
-            The updated estimator.
+            The updated estimator; a call that fails or is interrupted leaves
+            it as it was.
         """
+        # Validation sets classes_ and n_features_in_ at once: a call that then
+        # fails must not leave them out of step with coef_.
+        with all_or_nothing(self):
+            return self._partial_fit(X, y, classes, sample_weight)
+
+    def _partial_fit(self, X, y, classes, sample_weight):
         if classes is not None:  # the first call
             self._warn_ignored_parameters()
         first_call = _check_partial_fit_first_call(self, classes)
@@ -406,9 +417,7 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearM
         sample_weight = checked_weights(sample_weight, X)
         sample_weight = _with_class_weight(sample_weight, self.class_weight, self.classes_, encoded)
         n_classes = len(self.classes_)
-        if first_call:
-            self._n_partial_fits = 0
-        calls = getattr(self, "_n_partial_fits", 0)  # (after fit, partial_fit continues from it)
+        calls = 0 if first_call else self._n_partial_fits  # (after fit: 0, see fit)
         objective = _logistic_objective(X, encoded, sample_weight, n_classes, self.fit_intercept)
         theta = self._start(objective, continue_fit=not first_call)
         penalty = self._penalty(self.alpha)
@@ -442,9 +451,9 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearM
                 "partial_fit produced non-finite coefficients (overflow); the model is left as it was. "
                 "Scale X (e.g. StandardScaler)."
             )
-        self._n_partial_fits = calls + 1
         violation = relative_kkt_violation(objective, penalty, theta)
-        self._set_solution(objective, theta, self._n_partial_fits, violation, self.alpha)
+        self._set_solution(objective, theta, calls + 1, violation, self.alpha)
+        self._n_partial_fits = calls + 1
         return self
 
     def predict_proba(self, X):

@@ -1,5 +1,6 @@
 """Multi-layer perceptrons (regression and classification) with a free choice of loss and penalty."""
 
+import copy
 import warnings
 from numbers import Integral, Real
 
@@ -20,6 +21,7 @@ from ._loss import LOSS_ALIASES, LOSSES, HalfBinomialLoss, HalfMultinomialLoss, 
 from ._objective import MLPLayout, MLPObjective
 from ._penalty import PENALTIES, get_penalty
 from ._solvers import AdamOptimizer, SGDOptimizer, lbfgs, proximal_step
+from ._transaction import all_or_nothing
 from ._validation import checked_weights, clear_input_errors
 
 __all__ = ["NormRegMLPClassifier", "NormRegMLPRegressor"]
@@ -90,8 +92,10 @@ class _BaseNormRegMLP(BaseEstimator):
 
     ``_fit`` validates the data, lets the subclass encode the target, builds the
     objective from the loss the subclass names and the penalty, and hands it to
-    the lbfgs or stochastic loop; the fitted attributes are set only once the
-    weights are known to be finite. Subclasses override the hooks only:
+    the lbfgs or stochastic loop, which work on a copy of the fitted state; the
+    fitted attributes are set together once the weights are known to be finite,
+    and a fit that fails or is interrupted leaves the estimator as it was.
+    Subclasses override the hooks only:
 
     - ``_encode_target(y, dtype, first_pass, incremental, classes)``: the target
       as a 2-D array in ``dtype`` and the fitted attributes it implies (at least
@@ -144,6 +148,12 @@ class _BaseNormRegMLP(BaseEstimator):
         return sizes
 
     def _fit(self, X, y, sample_weight, incremental, classes=None):
+        # validate_data sets n_features_in_ at once: a fit that then fails must
+        # not leave it (or anything else) out of step with the fitted weights.
+        with all_or_nothing(self):
+            return self._fit_unguarded(X, y, sample_weight, incremental, classes)
+
+    def _fit_unguarded(self, X, y, sample_weight, incremental, classes):
         hidden = self._hidden_sizes()
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         if self.early_stopping and incremental:
@@ -196,8 +206,8 @@ class _BaseNormRegMLP(BaseEstimator):
                 objective, penalty, theta, X, Y, sample_weight, state, incremental, random_state
             )
 
-        # Nothing is stored before the weights are known to be finite, so a
-        # diverging warm-started fit leaves the previous model intact.
+        # Nothing is stored before the weights are known to be finite: the
+        # training loop worked on copies (_current_state), published here.
         weights = theta[: layout.n_weights]
         coefs, intercepts = layout.views(theta.copy())
         state.update(
@@ -269,7 +279,7 @@ class _BaseNormRegMLP(BaseEstimator):
         return {**state, "validation_scores_": None, "best_validation_score_": None, "best_loss_": np.inf}
 
     def _current_state(self):
-        """The fitted state to continue from, copied where a fit appends to it."""
+        """A copy of the fitted state to continue from: the fit updates the copy only."""
         names = [
             "coefs_",
             "intercepts_",
@@ -283,11 +293,15 @@ class _BaseNormRegMLP(BaseEstimator):
             "best_loss_",
         ]
         state = {name: getattr(self, name) for name in names if hasattr(self, name)}
-        if "loss_curve_" not in state:  # the last fit used lbfgs
+        # The last fit used lbfgs, or early stopping was switched on or off since:
+        # its records (validation scores or best loss) do not apply.
+        if "loss_curve_" not in state or isinstance(state["validation_scores_"], list) != self.early_stopping:
             state.update(self._new_stochastic_bookkeeping())
         for name in ("loss_curve_", "validation_scores_"):
             if isinstance(state.get(name), list):
                 state[name] = list(state[name])
+        # The optimiser updates its moments (or velocity) and step count in place.
+        state["_optimizer"] = copy.deepcopy(state.get("_optimizer"))
         return state
 
     def _fit_lbfgs(self, objective, penalty, theta, X, Y, sample_weight, state):
@@ -855,8 +869,8 @@ class NormRegMLPClassifier(ClassifierMixin, _BaseNormRegMLP):
         Nesterov's momentum for sgd.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data (stratified by class,
-        except for multilabel targets) and stop when the accuracy on it stops
-        improving; the best weights are kept.
+        except for multilabel targets and targets with a one-sample class) and
+        stop when the accuracy on it stops improving; the best weights are kept.
     validation_fraction : float, default=0.1
         Fraction held out for early stopping.
     beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
@@ -1084,10 +1098,16 @@ class NormRegMLPClassifier(ClassifierMixin, _BaseNormRegMLP):
         return _OUTPUT_LOSSES[out_activation]()
 
     def _stratify(self, Y, out_activation):
-        # Multilabel targets are split without stratification, as MLPClassifier does.
+        # Multilabel targets are split without stratification, as MLPClassifier does,
+        # and so are targets with a one-sample class, which no stratified split can
+        # place (MLPClassifier never stratifies multiclass targets and fits them).
         if out_activation == "softmax":
-            return Y.argmax(axis=1)
-        return Y[:, 0] if Y.shape[1] == 1 else None
+            labels = Y.argmax(axis=1)
+        elif Y.shape[1] == 1:
+            labels = Y[:, 0]
+        else:
+            return None
+        return labels if np.unique(labels, return_counts=True)[1].min() >= 2 else None
 
     def _validation_score(self, objective, theta, X, Y, sample_weight, out_activation):
         """Accuracy (subset accuracy for multilabel), weighted by ``sample_weight``."""

@@ -7,9 +7,11 @@ rows staying zero.
 
 Why not call :func:`sklearn.preprocessing.normalize`: it materialises ``|X|``
 (L1) and always copies before dividing in place, so it makes two or three full
-passes over memory. The kernel below walks dense input in row blocks that stay
-in cache (one read, one write: the cost of a copy) and builds sparse results
-directly into a new ``data`` array. It is also overflow-safe: rows whose squares
+passes over memory. The kernel below takes the row norms block by block (small
+temporaries that stay in cache), then divides all rows in one numpy call, in
+place or directly into a new array (a new ``data`` array for sparse input): one
+numpy call cannot stop half-way, so an interrupted in-place call leaves its
+input as it was, never half normalised. It is also overflow-safe: rows whose squares
 overflow (entries ~1e300) or underflow (~1e-300) are rescaled by their largest
 entry first, as BLAS ``nrm2`` does, but only the rows that need it, so that a
 row's result never depends on the other rows.
@@ -29,12 +31,12 @@ from ._validation import clear_input_errors
 
 __all__ = ["L1Normalizer", "L2Normalizer", "l1_normalize", "l2_normalize"]
 
-# Rows per dense block: 2**18 elements (2 MiB of float64, ~2,600 rows of 100)
-# is where the per-call cost of numpy stops mattering and the block still sits
-# in cache between the norm and the division, so X is read from memory once.
+# Rows per dense block of the norm pass: 2**18 elements (2 MiB of float64, ~2,600
+# rows of 100) is where the per-call cost of numpy stops mattering, while the
+# block's temporaries (|x| for L1) stay small.
 _BLOCK_ELEMENTS = 2**18
-# Entries per sparse CSR block: the squares and repeated divisors of a block
-# stay in L2 cache (measured best at 2**16 on 200,000 x 5,000 at 1% density).
+# Entries per sparse CSR block of the norm pass: the squares of a block stay in
+# L2 cache (measured best at 2**16 on 200,000 x 5,000 at 1% density).
 _SPARSE_BLOCK_ELEMENTS = 2**16
 
 
@@ -141,29 +143,33 @@ class _CSCRows:
         return per_row[self.indices]
 
 
-def _row_blocks(X):
-    """Split dense or CSR/CSC ``X`` into row blocks.
+def _all_rows(X):
+    """The row operations on all of dense or CSR/CSC ``X`` and where its values sit in the
+    output (the output array for dense ``X``, the output ``data`` for sparse ``X``)."""
+    if not sp.issparse(X):
+        return _DenseRows(X), slice(None)
+    if X.format == "csr":
+        entries = slice(X.indptr[0], X.indptr[-1])
+        return _CSRRows(X.data[entries], X.indptr), entries
+    return _CSCRows(X.data, X.indices, X.shape[0]), slice(None)
 
-    Yields ``(row_slice, rows, out_slice)``: the rows of the block, its row
-    operations, and where its values sit in the output (the output array for
-    dense ``X``, the output ``data`` for sparse ``X``).
-    """
+
+def _row_blocks(X):
+    """The row operations of consecutive row blocks of dense or CSR/CSC ``X``, in order."""
     if not sp.issparse(X):
         block_rows = max(1, _BLOCK_ELEMENTS // max(1, X.shape[1]))
         for start in range(0, X.shape[0], block_rows):
-            block = slice(start, start + block_rows)
-            yield block, _DenseRows(X[block]), block
+            yield _DenseRows(X[start : start + block_rows])
     elif X.format == "csr":
         indptr = X.indptr
         start = 0
         while start < X.shape[0]:
             stop = np.searchsorted(indptr, indptr[start] + _SPARSE_BLOCK_ELEMENTS, side="right") - 1
             stop = min(max(stop, start + 1), X.shape[0])
-            entries = slice(indptr[start], indptr[stop])
-            yield slice(start, stop), _CSRRows(X.data[entries], indptr[start : stop + 1]), entries
+            yield _CSRRows(X.data[indptr[start] : indptr[stop]], indptr[start : stop + 1])
             start = stop
     else:  # CSC: rows are spread over all columns, so one block
-        yield slice(None), _CSCRows(X.data, X.indices, X.shape[0]), slice(None)
+        yield _all_rows(X)[0]
 
 
 def _normalize(X, out, norm, epsilon, input_name="X"):
@@ -171,14 +177,18 @@ def _normalize(X, out, norm, epsilon, input_name="X"):
 
     ``X`` is a 2-D float array or a CSR/CSC matrix; ``out`` is an array of the
     same shape (respectively a ``data`` array), possibly ``X`` (``X.data``)
-    itself. Two passes: all row norms first (which also finds NaN and inf, so
-    that bad input raises before anything is written), then the division.
+    itself. Two passes: all row norms first, block by block (which also finds
+    NaN and inf, so that bad input raises before anything is written), then
+    one division of all rows. An in-place call that fails or is interrupted
+    leaves ``X`` as it was: one numpy call cannot stop half-way, and the few
+    rows normalised apart (huge or tiny entries), written before it, are put
+    back.
     """
     blocks = list(_row_blocks(X))
     if not blocks:  # no rows: nothing to write
         return out
     with np.errstate(over="ignore", under="ignore"):  # overflow is handled below
-        raw = np.concatenate([rows.reduce(norm, rows.values) for _, rows, _ in blocks])
+        raw = np.concatenate([rows.reduce(norm, rows.values) for rows in blocks])
     if np.isnan(raw).any():
         raise ValueError(f"Input {input_name} contains NaN.")
     finfo = np.finfo(X.dtype)
@@ -200,14 +210,23 @@ def _normalize(X, out, norm, epsilon, input_name="X"):
         # Computed before the division below, which may overwrite X (out is X).
         rescaled = _normalize_rows_rescaled(X, rescale, norm, floor)
     divisor = np.maximum(norm.from_raw(raw), floor)
-    # Normalizer's convention: all-zero rows stay zero (rescaled rows are
-    # overwritten below; a divisor of 1 keeps their division warning-free).
-    divisor[(divisor == 0) | rescale] = 1
-    for row_slice, rows, out_slice in blocks:
-        np.divide(rows.values, rows.expand(divisor[row_slice]), out=out[out_slice])
-    if rescaled is not None:
-        where, new_values = rescaled
+    divisor[divisor == 0] = 1  # Normalizer's convention: all-zero rows stay zero
+    rows, out_slice = _all_rows(X)
+    # The temporaries are made before anything is written (sparse input repeats
+    # the divisor per entry: one temporary as large as X.data).
+    divisor = rows.expand(divisor)
+    if rescaled is None:
+        np.divide(rows.values, divisor, out=out[out_slice])
+        return out
+    where, new_values = rescaled
+    skip_rescaled = rows.expand(~rescale)
+    original = out[where]
+    try:
         out[where] = new_values
+        np.divide(rows.values, divisor, out=out[out_slice], where=skip_rescaled)
+    except BaseException:
+        out[where] = original
+        raise
     return out
 
 
@@ -336,6 +355,8 @@ class _BaseRowNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             Whether to leave ``X`` untouched; ``None`` uses ``self.copy``.
             ``copy=False`` normalises in place when ``X`` is a writeable
             floating array (or CSR/CSC matrix); otherwise a new array is made.
+            An in-place call that fails or is interrupted leaves ``X`` as it
+            was, never half normalised.
 
         Returns
         -------
