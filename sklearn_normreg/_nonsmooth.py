@@ -51,6 +51,7 @@ from scipy.optimize import linprog
 
 from ._loss import BaseLoss
 from ._objective import LinearObjective
+from ._progress import ProgressMonitor
 
 __all__ = ["solve_nonsmooth"]
 
@@ -62,6 +63,9 @@ _MAX_STAGES = 13
 # Inner target (relative KKT) of a smoothing stage: far below any useful gap.
 _STAGE_TOL = 1e-10
 _STAGE_BUDGET = 30
+# Stages in a row without a better gap, once it is below _ROUNDING_GAP, after which the path stops.
+_STAGE_PATIENCE = 2
+_ROUNDING_GAP = 1e-12
 # Partitions the active-set finish tries from one starting point.
 _MAX_ACTIVE_SET_STEPS = 30
 # The residual, relative to the targets' size, that moves a sample across its whole dual box in
@@ -471,6 +475,7 @@ def _smoothing_path(objective, penalty, theta, solver, tol, max_iter, verbose):
     # above the widths that identify the interpolated samples)
     mu = max(float(np.std(objective.y)) * kappa, np.finfo(np.float64).tiny)
     n_iter, best_theta, best_gap = 0, theta, np.inf
+    monitor = ProgressMonitor(_STAGE_PATIENCE)
     for _ in range(_MAX_STAGES):
         smoothed_loss = SmoothedPinball(kappa, q, mu)
         stage = None
@@ -493,7 +498,9 @@ def _smoothing_path(objective, penalty, theta, solver, tol, max_iter, verbose):
             print(f"smoothing width {mu:.3e}: relative duality gap {gap:.3e}")
         if gap < best_gap:
             best_theta, best_gap = theta, gap
-        if best_gap <= tol or n_iter >= max_iter:
+        # a gap at rounding level that narrower widths no longer lower: precision reached (tol=1e-300)
+        at_precision = monitor.stalled(best_gap) and best_gap <= _ROUNDING_GAP
+        if best_gap <= tol or n_iter >= max_iter or at_precision:
             break
         mu /= _SMOOTHING_DECAY
     return best_theta, n_iter, best_gap
@@ -510,7 +517,16 @@ def _smoothed_stage(objective, penalty, smoothed_loss, theta, solver, budget):
         warnings.simplefilter("ignore", RuntimeWarning)
         # a narrow band makes Newton steps cycle between samples entering and leaving
         # it: each stage gets a small budget, the exact finish does the rest
-        return solve(smoothed, penalty, theta, solver=solver, tol=_STAGE_TOL, max_iter=budget)
+        # (L-BFGS-B is the stage's second run, from the stage's start: not a polish here)
+        return solve(
+            smoothed,
+            penalty,
+            theta,
+            solver=solver,
+            tol=_STAGE_TOL,
+            max_iter=budget,
+            polish=("newton", "fista"),
+        )
 
 
 def _finish_stage(objective, penalty, smoothed_loss, theta, tol):

@@ -22,6 +22,7 @@ import scipy.sparse as sp
 from threadpoolctl import ThreadpoolController
 
 from ._nonsmooth import solve_nonsmooth
+from ._progress import ProgressMonitor
 from ._working_set import MAX_NEWTON_SIZE, prox_newton
 
 __all__ = [
@@ -41,6 +42,8 @@ __all__ = [
 # L-BFGS-B may stop early (line-search failure, ftol) short of the KKT target;
 # it is restarted from where it stopped at most this many times.
 _LBFGS_RESTARTS = 5
+# FISTA is not monotone: it stops for stagnation only after this many iterations without progress.
+_FISTA_PATIENCE = 100
 # L-BFGS-B's relative-decrease stop: tiny, so that its projected-gradient test decides.
 _DEFAULT_FTOL = 64 * np.finfo(float).eps
 # ... and where a Newton polish follows: a relative decrease this close to the objective's rounding
@@ -347,6 +350,7 @@ def fista(value_and_grad, x0, penalty, penalized, *, max_iter, tol, free_scale=1
     lipschitz, momentum = 1.0, 1.0
     violation = kkt_violation(x, data_grad, penalty, penalized, free_scale)
     best_x, best_violation = x, violation
+    monitor = ProgressMonitor(_FISTA_PATIENCE)
     n_iter = 0
     while n_iter < max_iter and violation > tol:
         n_iter += 1
@@ -370,6 +374,8 @@ def fista(value_and_grad, x0, penalty, penalized, *, max_iter, tol, free_scale=1
         violation = kkt_violation(x, data_grad, penalty, penalized, free_scale)
         if violation < best_violation:
             best_x, best_violation = x, violation
+        if monitor.stalled(violation, f_x + nonsmooth.value(x[penalized])):
+            break  # precision reached short of tol
         lipschitz *= 0.9
         if verbose and n_iter % 50 == 0:
             print(f"fista iteration {n_iter}: KKT violation {violation:.3e}")
@@ -413,7 +419,17 @@ def single_threaded_blas():
 SolveResult = namedtuple("SolveResult", ["theta", "n_iter", "violation", "solver", "tol"])
 
 
-def solve(objective, penalty, theta0=None, *, solver="auto", tol=1e-8, max_iter=1000, verbose=0):
+def solve(
+    objective,
+    penalty,
+    theta0=None,
+    *,
+    solver="auto",
+    tol=1e-8,
+    max_iter=1000,
+    verbose=0,
+    polish=("newton", "lbfgs", "fista"),
+):
     """Minimise ``objective + penalty(weights)`` to a relative KKT violation <= ``tol``.
 
     The one policy of the linear models: which solver runs, restarts, the
@@ -430,9 +446,12 @@ def solve(objective, penalty, theta0=None, *, solver="auto", tol=1e-8, max_iter=
       ``benchmarks/bench_auto.py``. Non-smooth losses (absolute, quantile) go
       to the exact methods of :mod:`._nonsmooth`, certified by the duality gap.
 
-    When the chosen solver stalls short of the target, proximal Newton on all
-    coefficients (when they are few enough for a dense Hessian) or FISTA
-    continues from its point; the point with the smaller violation is kept.
+    When the chosen solver stalls short of the target, the ``polish`` methods
+    continue from its point in turn (proximal Newton on all coefficients when
+    they are few enough for a dense Hessian, L-BFGS-B, FISTA); the point with
+    the smallest violation is kept. Every method also stops when its violation
+    and objective stop improving (:class:`ProgressMonitor`), so a ``tol`` below
+    what float64 can certify ends in a warning, not in ``max_iter`` iterations.
 
     Parameters
     ----------
@@ -451,6 +470,9 @@ def solve(objective, penalty, theta0=None, *, solver="auto", tol=1e-8, max_iter=
     max_iter : int
         Bound on the iterations of all the solvers together.
     verbose : int
+    polish : tuple of str, default=('newton', 'lbfgs', 'fista')
+        The methods that take over, in this order, when the chosen solver stalls
+        short of ``tol`` (the chosen one skipped; Newton only with a dense Hessian).
 
     Returns
     -------
@@ -490,17 +512,22 @@ def solve(objective, penalty, theta0=None, *, solver="auto", tol=1e-8, max_iter=
     # scale / intercept_scale times
     target, free_scale = tol * scale, scale / intercept_scale
 
-    def run(name, theta, budget):
+    newton_fits = objective.size <= MAX_NEWTON_SIZE
+    # With one coefficient row a Newton polish is one Gram product of the support: a first L-BFGS-B
+    # run hands over to it when its decrease meets the objective's rounding rather than spend its
+    # line searches there (20 gradients each; 1.9 s against 0.46 s on dense 50,000 x 100), and
+    # polishes again should Newton stall. With several rows each Newton step costs K (K + 1) / 2
+    # Gram products: L-BFGS-B goes on to its gradient test.
+    handover = (
+        solver == "lbfgs" and objective.n_outputs == 1 and newton_fits and {"newton", "lbfgs"} <= set(polish)
+    )
+
+    def run(name, theta, budget, first=False):
         if name == "newton":
             return prox_newton(
                 objective, penalty, theta, tol=target, max_iter=budget, free_scale=free_scale, verbose=verbose
             )
         if name == "lbfgs":
-            # With one coefficient row a Newton polish is one Gram product of the support: L-BFGS-B
-            # hands over when its decrease meets the objective's rounding rather than spend its line
-            # searches there (20 gradients each; 1.9 s against 0.46 s on dense 50,000 x 100). With
-            # several, each Newton step costs K (K + 1) / 2 of them: L-BFGS-B goes on to its gradient test.
-            quick_handover = objective.n_outputs == 1 and objective.size <= MAX_NEWTON_SIZE
             return _lbfgs_restarted(
                 value_and_grad,
                 theta,
@@ -510,7 +537,7 @@ def solve(objective, penalty, theta0=None, *, solver="auto", tol=1e-8, max_iter=
                 budget,
                 free_scale,
                 verbose,
-                ftol=_HANDOVER_FTOL if quick_handover else 0.0,
+                ftol=_HANDOVER_FTOL if first and handover else 0.0,
             )
         return fista(
             value_and_grad,
@@ -526,12 +553,17 @@ def solve(objective, penalty, theta0=None, *, solver="auto", tol=1e-8, max_iter=
     # overflow shows as inf / NaN, which the solvers check and turn into a clear ValueError
     with np.errstate(over="ignore", invalid="ignore"):
         start = np.zeros(objective.size) if theta0 is None else np.asarray(theta0, dtype=np.float64)
-        theta, n_iter, violation = run(solver, start, max_iter)
-        if violation > target and n_iter < max_iter:  # stalled short of the target: polish
-            newton_fits = can_newton and objective.size <= MAX_NEWTON_SIZE and solver != "newton"
-            polished, more, polished_violation = run(
-                "newton" if newton_fits else "fista", theta, max_iter - n_iter
-            )
+        theta, n_iter, violation = run(solver, start, max_iter, first=True)
+        # Stalled short of the target: the other methods polish, in this order, from the best
+        # point so far (Newton stalls where a sample-count curvature vanishes, e.g. the
+        # intercept of a Huber fit with no residual inside the band; L-BFGS-B does not).
+        polishers = [
+            name for name in polish if (name != solver or handover) and (name != "newton" or newton_fits)
+        ]
+        for name in polishers:
+            if violation <= target or n_iter >= max_iter:
+                break
+            polished, more, polished_violation = run(name, theta, max_iter - n_iter)
             n_iter += more
             if polished_violation < violation:
                 theta, violation = polished, polished_violation

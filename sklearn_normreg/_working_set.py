@@ -23,6 +23,7 @@ import scipy.linalg
 import scipy.sparse as sp
 
 from ._objective import LinearObjective
+from ._progress import ProgressMonitor
 
 __all__ = ["gram_prox_newton", "prox_newton"]
 
@@ -42,6 +43,8 @@ _OBJECTIVE_PRECISION = 1e-12
 MAX_NEWTON_SIZE = 3000
 # Gram columns come in blocks of at least this many (see _prefetch).
 _GRAM_BLOCK = 16
+# Newton converges fast: working sets (or steps) in a row without progress mean precision is reached.
+_NEWTON_PATIENCE = 3
 
 
 class SolverStall(Exception):
@@ -259,10 +262,13 @@ def _newton_inner(problem, z, penalty, tol, max_steps, free_scale):
     raw = problem.raw(z)
     grad = _finite_gradient(problem, raw)
     objective = problem.data.value_at(raw) + penalty.value(z[penalized])
+    monitor = ProgressMonitor(_NEWTON_PATIENCE)
     for step in range(max_steps):
         violation = _kkt(z, grad, penalized, l1, l2, free_scale)
         if violation <= tol:
             return z, step
+        if monitor.stalled(violation, objective):
+            raise SolverStall(z, step)
         H = problem.hessian(raw)
         _check_finite(H, "the Hessian")
         v = _minimise_model(H, grad, z, penalized, l1, l2, _INNER_SHARE * violation, free_scale)
@@ -341,8 +347,9 @@ def prox_newton(objective, penalty, theta0, *, tol, max_iter, free_scale=1.0, ve
     W, b = objective.unpack(theta)
     n_iter, ws_size, stalled = 0, 0, False
     raw = objective.raw_prediction(theta.astype(objective.X.dtype, copy=False))
+    monitor = ProgressMonitor(_NEWTON_PATIENCE)
     while True:
-        _, raw_grad = objective.value_and_raw_grad(raw)
+        value, raw_grad = objective.value_and_raw_grad(raw)
         grad = objective.grad_from_raw_grad(raw_grad)
         _check_finite(grad, "the gradient")
         feature_violation = penalty.subdiff_distance(W, grad[: K * p].reshape(K, p)).max(axis=0)
@@ -352,6 +359,7 @@ def prox_newton(objective, penalty, theta0, *, tol, max_iter, free_scale=1.0, ve
         if verbose:
             print(f"prox-newton: {n_iter} Newton steps, working set {ws_size}, KKT violation {violation:.3e}")
         # a stall without a single step means this working set cannot progress
+        stalled |= monitor.stalled(violation, value + penalty.value(W))
         if violation <= tol or n_iter >= max_iter or stalled:
             return theta, n_iter, violation
         support = np.flatnonzero(np.any(penalty.support(W), axis=0))
@@ -425,6 +433,7 @@ def gram_prox_newton(gram, penalty, W0, *, tol, max_iter, verbose=0):
     for k in range(K):
         w, q = W[k], gram.q[:, k] / K
         ws_size, stalled = 0, False
+        monitor = ProgressMonitor(_NEWTON_PATIENCE)
         while True:
             support = np.flatnonzero(w)
             grad = gram.columns(support) @ (w[support] / K) - q
@@ -436,9 +445,11 @@ def gram_prox_newton(gram, penalty, W0, *, tol, max_iter, verbose=0):
                     f"gram-newton: output {k}, {n_iter} working-set solves, working set {ws_size}, "
                     f"KKT violation {violation:.3e}"
                 )
+            columns = _next_working_set(support, feature_violation, tol)
+            # the objective is not at hand here: a growing working set counts as progress
+            stalled |= monitor.stalled(violation, other_progress=columns.size > ws_size)
             if violation <= tol or n_iter >= max_iter or stalled:
                 break
-            columns = _next_working_set(support, feature_violation, tol)
             ws_size = columns.size
             _prefetch(gram, columns, grad)
             H = gram.columns(columns)[columns] / K
