@@ -504,7 +504,8 @@ def solve(
         value, grad = objective.value_and_grad(theta.astype(dtype, copy=False))
         return value, grad.astype(np.float64, copy=False)
 
-    with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked for, and reported
+    # overflow is checked for, and reported (naming y when the targets alone overflow the loss)
+    with _overflow_explained(objective), np.errstate(over="ignore", invalid="ignore"):
         scale, intercept_scale = _kkt_scales(objective)
     if dtype == np.float32:  # float32 data cannot certify below their own rounding
         tol = max(tol, float(np.sqrt(np.finfo(np.float32).eps)))
@@ -551,7 +552,7 @@ def solve(
         )
 
     # overflow shows as inf / NaN, which the solvers check and turn into a clear ValueError
-    with np.errstate(over="ignore", invalid="ignore"):
+    with _overflow_explained(objective), np.errstate(over="ignore", invalid="ignore"):
         start = np.zeros(objective.size) if theta0 is None else np.asarray(theta0, dtype=np.float64)
         theta, n_iter, violation = run(solver, start, max_iter, first=True)
         # Stalled short of the target: the other methods polish, in this order, from the best
@@ -572,6 +573,29 @@ def solve(
             "Solver produced non-finite parameter weights; scale the data (e.g. StandardScaler)."
         )
     return SolveResult(theta, n_iter, violation / scale, solver, tol)
+
+
+@contextmanager
+def _overflow_explained(objective):
+    """Re-raise a solver's overflow error as one naming y when the targets alone overflow the loss.
+
+    The solvers see a non-finite value or gradient and suggest scaling X; when the loss is
+    already infinite at the zero model (squared targets beyond float's range), y is the cause.
+    """
+    try:
+        yield
+    except ValueError as error:
+        zero = np.zeros((objective.X.shape[0], objective.n_outputs), objective.X.dtype)
+        with np.errstate(over="ignore", invalid="ignore"):
+            at_zero = objective.value_and_raw_grad(zero)[0]
+        if np.isfinite(at_zero):
+            raise
+        raise ValueError(
+            f"The target y overflows the loss in {objective.X.dtype}: its value at the zero model is "
+            f"not finite (max |y| = {np.abs(objective.y).max():.3g}). Scale y, e.g. divide it by its "
+            "standard deviation or use TransformedTargetRegressor with a StandardScaler; "
+            "the coefficients scale with it."
+        ) from error
 
 
 def relative_kkt_violation(objective, penalty, theta):

@@ -226,7 +226,13 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearM
     objective_ : float
         The objective at the solution.
     kkt_violation_ : float
-        The relative KKT violation at the solution (``<= tol`` when converged).
+        The relative KKT violation at the solution (``<= tol`` when converged):
+        the largest distance of a weight's gradient to its penalty's
+        subdifferential, divided by the largest gradient entry of a weight at
+        ``coef_ = 0`` (intercepts likewise, on their own scale). One scale for
+        all the weights: with columns of X on scales far apart, a weight whose
+        column is ``c`` times smaller is certified ``c`` times more loosely, so
+        standardise X (``StandardScaler``) for a certificate that holds per weight.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -780,7 +786,10 @@ class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
     objective_ : float
         The objective at the solution.
     kkt_violation_ : float
-        Smooth losses: the relative KKT violation at the solution.
+        Smooth losses: the relative KKT violation at the solution (as
+        :class:`NormRegLogisticRegression`'s: one scale for all the weights, the
+        largest gradient entry at ``coef_ = 0``; standardise X whose columns'
+        scales are far apart).
     dual_gap_ : float
         Non-smooth losses: the relative duality gap at the solution.
     n_features_in_ : int

@@ -367,3 +367,26 @@ def test_cv_path_leaves_the_callers_data_untouched():
     for cv in (3, halves):
         NormRegLinearRegressionCV(penalty="l1", alphas=3, cv=cv).fit(X, y)
         np.testing.assert_array_equal(X, before)
+
+
+@pytest.mark.parametrize("solver", ["newton", "lbfgs", "fista"])
+def test_an_overflowing_target_is_named_as_the_cause(solver):
+    """1e300 * y overflows the squared loss at every model: the message says y, not X (issue 20)."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 3))
+    y = X @ [1.0, -2.0, 0.5] + 0.1 * rng.standard_normal(60)
+    with pytest.raises(ValueError, match=r"The target y overflows the loss") as error:
+        NormRegLinearRegression(penalty="l2", solver=solver).fit(X, 1e300 * y)
+    assert "scale X" not in str(error.value)
+
+
+def test_standardised_pipeline_is_exact_on_badly_scaled_columns():
+    """The certificate has one scale for all weights (documented): on columns at 1e-6, 1 and 1e6
+    the remedy it names, StandardScaler in a Pipeline, predicts as least squares does."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 3)) * [1e-6, 1.0, 1e6]
+    y = X @ [2e6, -1.0, 3e-6] + 0.1 * rng.standard_normal(200)
+    model = make_pipeline(StandardScaler(), NormRegLinearRegression(penalty=None)).fit(X, y)
+    design = np.column_stack([X, np.ones(len(y))])
+    exact = design @ np.linalg.lstsq(design, y, rcond=None)[0]
+    np.testing.assert_allclose(model.predict(X), exact, rtol=0, atol=1e-6 * np.abs(exact).max())
