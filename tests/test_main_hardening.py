@@ -429,11 +429,14 @@ def test_real_run_writes_the_figure_it_reports_and_no_temporary_file(tmp_path, c
 
 def test_sigint_during_the_study_exits_130_with_one_line(tmp_path):
     process = subprocess.Popen(
-        [*MODULE, "--quick", "--no-figure"],
+        # epochs enough that the study is still running when the signal comes, on a busy machine too
+        [*MODULE, "--quick", "--no-figure", "--max-iter", "2000"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         cwd=tmp_path,
+        # Python's Ctrl-C handler, whatever the test runner's worker does with SIGINT
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         # interrupt once the study runs: after its first progress line
@@ -442,6 +445,7 @@ def test_sigint_during_the_study_exits_130_with_one_line(tmp_path):
         while line and not line.startswith("[1/") and time.monotonic() < deadline:
             line = process.stderr.readline()
         assert line.startswith("[1/"), line
+        assert process.poll() is None, "the study ended before the signal could be sent"
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=60)
     finally:
