@@ -390,20 +390,17 @@ A solver still running after 4 times the fastest time so far on its cell (and at
 stopped ("stopped"): it is not the fastest. FISTA ("-") was timed only where X stores at most
 300,000 entries; it was the fastest on few cells and is never auto's pick.
 
-How this table was made (`--raw` keeps per-cell results, `--resume` continues them): the explicit
-solvers were timed in a first pass; auto was timed in a second pass, alternating with the solver it
-runs and with every explicit solver that had come within 30% of the fastest, which were timed
-again, so that each ratio compares runs made side by side; a solver that had been more than 30%
-slower keeps its first-pass time, measured under another load, so a few "auto / fastest" ratios
-compare runs of different passes (e.g. dense binary L2 5,000 x 100: newton 0.205 s in the first
-pass, where lbfgs took 0.146 s; lbfgs and auto 0.33 s in the second). The machine is 2 cores shared with other
-jobs (load average 6-9 during the runs): timings of the same solver vary by 20-50% between passes
-below 0.1 s, which is the resolution of the small cells.
+How this table was made (`--raw` keeps per-cell results, `--resume` continues them): one pass
+on a quiet machine (the benchmark alone on its 2 cores), `--max-n 50000 --repeats 3`, every solver of
+a cell timed in alternating rounds, so that each ratio compares runs made side by side; then the
+cells the small-problem rule had sent to Newton on more than 100 features (sparse binary 500 x 500,
+500 x 5,000 and 5,000 x 500) timed again, auto alternating with the solvers that had come within 30%
+of the fastest, after that rule was bounded to 100 features. Timings of the same solver still vary
+by 10-20% between rounds below 0.1 s, the resolution of the small cells.
 
 Skipped: dense 50,000 x 5,000 (2 GB) and 200,000 x 5,000 (8 GB), a minute to several minutes per
-fit and solver; dense 5,000 x 5,000 with 5 classes (3-5 minutes per fit; L2 first pass: lbfgs
-41.7 s, newton 130 s, scikit-learn 98 s). "not run (time box)": the n = 200,000 cells other than the
-sparse binary ones did not fit the 110-minute time box of this work on this machine."""
+fit and solver. "not run (time box)": the n = 200,000 cells (the n <=
+50,000 grid took 30 minutes of this session's time box)."""
 
 
 def main(argv=None):
