@@ -34,13 +34,14 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._loss import CLASSIFICATION_LOSSES, LOSS_ALIASES, LOSSES, get_loss
-from ._objective import CompressedSquaredObjective, LinearObjective, SquaredGram
-from ._penalty import PENALTIES, get_penalty
-from ._solvers import gradient_move, proximal_step, relative_kkt_violation, single_threaded_blas, solve
+from ._algorithms.prox import gradient_move, proximal_step
+from ._algorithms.prox_newton import gram_prox_newton
+from ._objective.linear import CompressedSquaredObjective, LinearObjective, SquaredGram
+from ._policy import relative_kkt_violation, single_threaded_blas, solve
 from ._transaction import all_or_nothing
 from ._validation import checked_weights, clear_input_errors, unit_max_weights
-from ._working_set import gram_prox_newton
+from .losses import CLASSIFICATION_LOSSES, LOSS_ALIASES, LOSSES, get_loss
+from .penalties import PENALTIES, get_penalty
 
 __all__ = [
     "NormRegLinearRegression",

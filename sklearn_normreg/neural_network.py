@@ -17,12 +17,14 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from ._activations import ACTIVATIONS
-from ._loss import LOSS_ALIASES, LOSSES, HalfBinomialLoss, HalfMultinomialLoss, get_loss
-from ._objective import MLPLayout, MLPObjective
-from ._penalty import PENALTIES, get_penalty
-from ._solvers import AdamOptimizer, SGDOptimizer, lbfgs, proximal_step
+from ._algorithms.lbfgs import lbfgs
+from ._algorithms.prox import proximal_step
+from ._algorithms.stochastic import AdamOptimizer, SGDOptimizer
+from ._objective.network import MLPLayout, MLPObjective
 from ._transaction import all_or_nothing
 from ._validation import checked_weights, clear_input_errors
+from .losses import LOSS_ALIASES, LOSSES, HalfBinomialLoss, HalfMultinomialLoss, get_loss
+from .penalties import PENALTIES, get_penalty
 
 __all__ = ["NormRegMLPClassifier", "NormRegMLPRegressor"]
 

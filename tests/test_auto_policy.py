@@ -12,12 +12,13 @@ from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
-import sklearn_normreg._solvers as solvers
+import sklearn_normreg._policy as policy
 from sklearn_normreg import NormRegLinearRegression, NormRegLogisticRegression
-from sklearn_normreg._loss import HalfBinomialLoss, HalfMultinomialLoss, get_loss
-from sklearn_normreg._objective import LinearObjective
-from sklearn_normreg._penalty import get_penalty
-from sklearn_normreg._solvers import _auto_solver, _costs, _working_set_estimate, solve
+from sklearn_normreg._cost_model import _costs, _working_set_estimate, auto_solver
+from sklearn_normreg._objective.linear import LinearObjective
+from sklearn_normreg._policy import solve
+from sklearn_normreg.losses import HalfBinomialLoss, HalfMultinomialLoss, get_loss
+from sklearn_normreg.penalties import get_penalty
 
 
 def _pick(n, p, K, *, sparse=False, density=1.0, ws=None, l1=False, constant_curvature=False):
@@ -109,7 +110,7 @@ def test_auto_is_scale_free():
     X, y = make_classification(n_samples=500, n_features=80, n_informative=8, random_state=1)
     for penalty in ("l1", "l2"):
         picks = {
-            _auto_solver(
+            auto_solver(
                 LinearObjective(HalfBinomialLoss(), scale * X, y), get_penalty(penalty, alpha=scale * 0.01)
             )
             for scale in (1e-3, 1.0, 1e3)
@@ -121,9 +122,9 @@ def test_solve_runs_what_the_policy_picks(monkeypatch):
     X, y = make_classification(n_samples=300, n_features=30, n_informative=5, n_classes=3, random_state=0)
     objective = LinearObjective(HalfMultinomialLoss(), StandardScaler().fit_transform(X), y)
     penalty = get_penalty("l1", alpha=1e-2)
-    assert solve(objective, penalty).solver == _auto_solver(objective, penalty)
+    assert solve(objective, penalty).solver == auto_solver(objective, penalty)
     for forced in ("newton", "lbfgs"):
-        monkeypatch.setattr(solvers, "_auto_solver", lambda objective, penalty, forced=forced: forced)
+        monkeypatch.setattr(policy, "auto_solver", lambda objective, penalty, forced=forced: forced)
         assert solve(objective, penalty).solver == forced
 
 
@@ -190,4 +191,4 @@ def test_squared_loss_auto_picks_newton_on_small_problems():
     X, y = make_regression(n_samples=442, n_features=10, noise=5.0, random_state=0)
     for penalty in ("l1", "l2"):
         objective = LinearObjective(get_loss("squared_error"), StandardScaler().fit_transform(X), y)
-        assert _auto_solver(objective, get_penalty(penalty, alpha=0.1)) == "newton"
+        assert auto_solver(objective, get_penalty(penalty, alpha=0.1)) == "newton"

@@ -12,13 +12,13 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNet, Lasso
 
-import sklearn_normreg._working_set as working_set
+import sklearn_normreg._algorithms.prox_newton as working_set
 import sklearn_normreg.linear_model as linear_model
 from sklearn_normreg import NormRegLinearRegression, NormRegLinearRegressionCV
-from sklearn_normreg._loss import SquaredError
-from sklearn_normreg._objective import CompressedSquaredObjective, LinearObjective, SquaredGram
-from sklearn_normreg._penalty import get_penalty
-from sklearn_normreg._solvers import relative_kkt_violation
+from sklearn_normreg._objective.linear import CompressedSquaredObjective, LinearObjective, SquaredGram
+from sklearn_normreg._policy import relative_kkt_violation
+from sklearn_normreg.losses import SquaredError
+from sklearn_normreg.penalties import get_penalty
 
 
 def _data(n=600, p=12, n_outputs=None, seed=0, offset=3.0):

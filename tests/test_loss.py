@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sklearn_normreg._loss import LOSS_ALIASES, LOSSES, AbsoluteError, Huber, get_loss
+from sklearn_normreg.losses import LOSS_ALIASES, LOSSES, AbsoluteError, Huber, get_loss
 
 
 def _loss_params(name):

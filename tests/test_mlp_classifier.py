@@ -17,9 +17,9 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_normreg import NormRegMLPClassifier, NormRegMLPRegressor
 from sklearn_normreg._activations import ACTIVATIONS
-from sklearn_normreg._loss import HalfBinomialLoss, HalfMultinomialLoss
-from sklearn_normreg._objective import MLPLayout, MLPObjective
-from sklearn_normreg._penalty import get_penalty
+from sklearn_normreg._objective.network import MLPLayout, MLPObjective
+from sklearn_normreg.losses import HalfBinomialLoss, HalfMultinomialLoss
+from sklearn_normreg.penalties import get_penalty
 
 
 def _scaled(X):

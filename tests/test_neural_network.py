@@ -13,10 +13,10 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_normreg import NormRegMLPRegressor
 from sklearn_normreg._activations import ACTIVATIONS
-from sklearn_normreg._loss import LOSSES, get_loss
-from sklearn_normreg._objective import MLPLayout, MLPObjective
-from sklearn_normreg._penalty import get_penalty
+from sklearn_normreg._objective.network import MLPLayout, MLPObjective
 from sklearn_normreg.datasets import make_noisy_wave
+from sklearn_normreg.losses import LOSSES, get_loss
+from sklearn_normreg.penalties import get_penalty
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import QuantileRegressor
 
-import sklearn_normreg._nonsmooth as nonsmooth
+import sklearn_normreg._algorithms.nonsmooth as nonsmooth
 from sklearn_normreg import NormRegLinearRegression, NormRegLinearRegressionCV
 
 
@@ -274,9 +274,9 @@ def test_the_certificate_is_not_fooled_by_a_wrong_point():
     model = _fit_quietly(
         NormRegLinearRegression(loss="quantile", quantile=1e-6, penalty="l1", alpha=1e-3), X, y
     )
-    from sklearn_normreg._loss import get_loss
-    from sklearn_normreg._objective import LinearObjective
-    from sklearn_normreg._penalty import get_penalty
+    from sklearn_normreg._objective.linear import LinearObjective
+    from sklearn_normreg.losses import get_loss
+    from sklearn_normreg.penalties import get_penalty
 
     objective = LinearObjective(get_loss("quantile", quantile=1e-6), X, y, None, True, 1)
     penalty = get_penalty("l1", alpha=1e-3)

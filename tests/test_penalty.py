@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy.optimize import minimize_scalar
 
-from sklearn_normreg._penalty import (
+from sklearn_normreg.penalties import (
     PENALTIES,
     ElasticNetPenalty,
     L1Penalty,

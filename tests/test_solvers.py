@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 from sklearn.linear_model import ElasticNet, Ridge
 
-from sklearn_normreg._penalty import get_penalty
-from sklearn_normreg._solvers import lbfgs
+from sklearn_normreg._algorithms.lbfgs import lbfgs
+from sklearn_normreg.penalties import get_penalty
 
 
 def _least_squares(X, y):

@@ -27,8 +27,9 @@ from sklearn_normreg import (
     l1_normalize,
     l2_normalize,
 )
-from sklearn_normreg._objective import LinearObjective, MLPObjective
-from sklearn_normreg._solvers import AdamOptimizer, SGDOptimizer
+from sklearn_normreg._algorithms.stochastic import AdamOptimizer, SGDOptimizer
+from sklearn_normreg._objective.linear import LinearObjective
+from sklearn_normreg._objective.network import MLPObjective
 
 INTERRUPTS = [ValueError, KeyboardInterrupt]
 

@@ -20,11 +20,13 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_info
 
 from sklearn_normreg import NormRegLogisticRegression, NormRegLogisticRegressionCV
-from sklearn_normreg._loss import CLASSIFICATION_LOSSES, HalfBinomialLoss, HalfMultinomialLoss, get_loss
-from sklearn_normreg._objective import LinearObjective
-from sklearn_normreg._penalty import get_penalty
-from sklearn_normreg._solvers import fista, gradient_move, kkt_violation, proximal_step, solve
-from sklearn_normreg._working_set import prox_newton
+from sklearn_normreg._algorithms.fista import fista
+from sklearn_normreg._algorithms.prox import gradient_move, kkt_violation, proximal_step
+from sklearn_normreg._algorithms.prox_newton import prox_newton
+from sklearn_normreg._objective.linear import LinearObjective
+from sklearn_normreg._policy import solve
+from sklearn_normreg.losses import CLASSIFICATION_LOSSES, HalfBinomialLoss, HalfMultinomialLoss, get_loss
+from sklearn_normreg.penalties import get_penalty
 
 
 def _reference_objective(coef, intercept, X, y, alpha, l1_ratio):
@@ -245,7 +247,7 @@ def test_working_set_stays_small_on_wide_sparse_data():
     y = (X @ w + 0.1 * rng.normal(size=400) > 0).astype(int)
     objective = _objective(X, y, 2)
     sizes = []
-    import sklearn_normreg._working_set as ws
+    import sklearn_normreg._algorithms.prox_newton as ws
 
     original = ws._Restricted
 
@@ -409,7 +411,7 @@ def test_prox_newton_on_a_residual_loss_matches_lasso(loss_name):
 
 def test_large_working_sets_fall_back_to_split_lbfgs(problems, monkeypatch):
     """Past MAX_NEWTON_SIZE coefficients there is no dense Hessian: the inner solver is L-BFGS-B."""
-    import sklearn_normreg._working_set as ws
+    import sklearn_normreg._algorithms.prox_newton as ws
 
     X, y = problems[3]
     objective = _objective(X, y, 3)

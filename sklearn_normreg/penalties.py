@@ -37,7 +37,7 @@ def soft_threshold(w, threshold, out=None):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_normreg._penalty import soft_threshold
+    >>> from sklearn_normreg.penalties import soft_threshold
     >>> soft_threshold(np.array([-2.0, 0.5, 3.0]), 1.0)
     array([-1.,  0.,  2.])
     """
@@ -96,7 +96,7 @@ class BasePenalty:
         Examples
         --------
         >>> import numpy as np
-        >>> from sklearn_normreg._penalty import get_penalty
+        >>> from sklearn_normreg.penalties import get_penalty
         >>> w, grad = np.array([0.0, 0.0, 2.0]), np.array([0.5, 3.0, -1.0])
         >>> get_penalty("l1", alpha=1.0).subdiff_distance(w, grad)
         array([0., 2., 0.])
@@ -129,7 +129,7 @@ class NoPenalty(BasePenalty):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_normreg._penalty import NoPenalty
+    >>> from sklearn_normreg.penalties import NoPenalty
     >>> NoPenalty().prox(np.array([1.0, -2.0]), step=0.5)
     array([ 1., -2.])
     """
@@ -160,7 +160,7 @@ class L2Penalty(BasePenalty):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_normreg._penalty import L2Penalty
+    >>> from sklearn_normreg.penalties import L2Penalty
     >>> pen = L2Penalty(alpha=1.0)
     >>> pen.value(np.array([1.0, -2.0])), pen.prox(np.array([1.0, -2.0]), step=1.0)
     (np.float64(2.5), array([ 0.5, -1. ]))
@@ -186,7 +186,7 @@ class L1Penalty(BasePenalty):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_normreg._penalty import L1Penalty
+    >>> from sklearn_normreg.penalties import L1Penalty
     >>> pen = L1Penalty(alpha=1.0)
     >>> pen.value(np.array([1.0, -2.0])), pen.prox(np.array([0.5, -2.0]), step=1.0)
     (np.float64(3.0), array([ 0., -1.]))
@@ -222,7 +222,7 @@ class ElasticNetPenalty(BasePenalty):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_normreg._penalty import ElasticNetPenalty
+    >>> from sklearn_normreg.penalties import ElasticNetPenalty
     >>> pen = ElasticNetPenalty(alpha=2.0, l1_ratio=0.5)
     >>> pen.prox(np.array([0.5, -3.0]), step=1.0)
     array([ 0., -1.])
@@ -286,7 +286,7 @@ def get_penalty(name, **params):
 
     Examples
     --------
-    >>> from sklearn_normreg._penalty import get_penalty
+    >>> from sklearn_normreg.penalties import get_penalty
     >>> get_penalty("elasticnet", alpha=0.1, l1_ratio=0.3)
     ElasticNetPenalty(alpha=0.1, l1_ratio=0.3)
     >>> get_penalty(None, alpha=0.1)

@@ -137,7 +137,7 @@ class SquaredError(BaseLoss):
 
     Examples
     --------
-    >>> from sklearn_normreg._loss import SquaredError
+    >>> from sklearn_normreg.losses import SquaredError
     >>> SquaredError().loss_gradient([1.0, 0.0], [2.0, -2.0])
     (array([0.5, 2. ]), array([ 1., -2.]))
     """
@@ -161,7 +161,7 @@ class AbsoluteError(BaseLoss):
 
     Examples
     --------
-    >>> from sklearn_normreg._loss import AbsoluteError
+    >>> from sklearn_normreg.losses import AbsoluteError
     >>> AbsoluteError().loss_gradient([1.0, 0.0, 3.0], [2.0, -2.0, 3.0])
     (array([1., 2., 0.]), array([ 1., -1.,  0.]))
     """
@@ -194,7 +194,7 @@ class Huber(BaseLoss):
 
     Examples
     --------
-    >>> from sklearn_normreg._loss import Huber
+    >>> from sklearn_normreg.losses import Huber
     >>> Huber(huber_delta=1.0).loss_gradient([0.0, 0.0], [0.5, -3.0])
     (array([0.125, 2.5  ]), array([ 0.5, -1. ]))
     """
@@ -235,7 +235,7 @@ class Quantile(BaseLoss):
 
     Examples
     --------
-    >>> from sklearn_normreg._loss import Quantile
+    >>> from sklearn_normreg.losses import Quantile
     >>> Quantile(quantile=0.9).loss_gradient([0.0, 0.0], [1.0, -1.0])
     (array([0.1, 0.9]), array([ 0.1, -0.9]))
     """
@@ -282,7 +282,7 @@ class HalfBinomialLoss:
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_normreg._loss import HalfBinomialLoss
+    >>> from sklearn_normreg.losses import HalfBinomialLoss
     >>> loss, grad = HalfBinomialLoss().sample_loss_gradient(np.array([1, 0]), np.zeros((2, 1)))
     >>> loss.round(4), grad.ravel()
     (array([0.6931, 0.6931]), array([-0.5,  0.5]))
@@ -333,7 +333,7 @@ class HalfBinomialLoss:
         Examples
         --------
         >>> import numpy as np
-        >>> from sklearn_normreg._loss import HalfBinomialLoss
+        >>> from sklearn_normreg.losses import HalfBinomialLoss
         >>> loss, grad = HalfBinomialLoss().loss_gradient(np.array([[1.0, 0.0]]), np.array([[0.0, 2.0]]))
         >>> loss.round(4), grad.round(4)
         (array([[0.6931, 2.1269]]), array([[-0.5   ,  0.8808]]))
@@ -370,7 +370,7 @@ class HalfMultinomialLoss(HalfBinomialLoss):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_normreg._loss import HalfMultinomialLoss
+    >>> from sklearn_normreg.losses import HalfMultinomialLoss
     >>> loss, grad = HalfMultinomialLoss().sample_loss_gradient(np.array([2]), np.zeros((1, 3)))
     >>> loss.round(4), grad.round(4)
     (array([1.0986]), array([[ 0.3333,  0.3333, -0.6667]]))
@@ -414,7 +414,7 @@ class HalfMultinomialLoss(HalfBinomialLoss):
         Examples
         --------
         >>> import numpy as np
-        >>> from sklearn_normreg._loss import HalfMultinomialLoss
+        >>> from sklearn_normreg.losses import HalfMultinomialLoss
         >>> loss, grad = HalfMultinomialLoss().loss_gradient(np.array([[0.0, 1.0]]), np.zeros((1, 2)))
         >>> loss.round(4), grad
         (array([[0.6931]]), array([[ 0.5, -0.5]]))
@@ -471,7 +471,7 @@ def get_loss(name, **params):
 
     Examples
     --------
-    >>> from sklearn_normreg._loss import get_loss
+    >>> from sklearn_normreg.losses import get_loss
     >>> get_loss("l1")
     AbsoluteError()
     >>> get_loss("huber", huber_delta=0.5)

@@ -49,9 +49,9 @@ import scipy.linalg
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
-from ._loss import BaseLoss
-from ._objective import LinearObjective
-from ._progress import ProgressMonitor
+from .._objective.linear import LinearObjective
+from .._progress import ProgressMonitor
+from ..losses import BaseLoss
 
 __all__ = ["solve_nonsmooth"]
 
@@ -108,7 +108,7 @@ class SmoothedPinball(BaseLoss):
         return inside.astype(r.dtype) / self.mu
 
 
-def solve_nonsmooth(objective, penalty, theta0, *, solver, tol, max_iter, verbose=0):
+def solve_nonsmooth(objective, penalty, theta0, *, smooth_solve, solver, tol, max_iter, verbose=0):
     """Minimise a linear objective with a pinball-type loss to a relative duality gap <= ``tol``.
 
     Parameters
@@ -118,6 +118,11 @@ def solve_nonsmooth(objective, penalty, theta0, *, solver, tol, max_iter, verbos
     penalty : BasePenalty
     theta0 : ndarray of shape (objective.size,)
         Start of the smoothing stages (the LP needs none).
+    smooth_solve : callable
+        ``smooth_solve(objective, penalty, theta, *, solver, tol, max_iter, polish)``
+        minimises a smooth linear objective (the policy's ``solve``, passed in so that
+        this algorithm never imports the policy); returns ``.theta``, ``.n_iter`` and
+        ``.violation``.
     solver : {'newton', 'lbfgs', 'fista'}
         Inner solver of the smoothing stages.
     tol : float
@@ -135,7 +140,7 @@ def solve_nonsmooth(objective, penalty, theta0, *, solver, tol, max_iter, verbos
         The relative duality gap at ``theta``.
     """
     if objective.n_outputs > 1:
-        return _output_by_output(objective, penalty, theta0, solver, tol, max_iter, verbose)
+        return _output_by_output(objective, penalty, theta0, smooth_solve, solver, tol, max_iter, verbose)
     constant = _constant_model(objective)
     if constant is not None:
         return constant, 0, 0.0
@@ -147,7 +152,7 @@ def solve_nonsmooth(objective, penalty, theta0, *, solver, tol, max_iter, verbos
         if best[2] <= tol:
             return best
         n_iter = best[1]
-    smoothed = _smoothing_path(objective, penalty, theta0, solver, tol, max_iter, verbose)
+    smoothed = _smoothing_path(objective, penalty, theta0, smooth_solve, solver, tol, max_iter, verbose)
     n_iter += smoothed[1]
     if smoothed[2] > tol and best is None:
         # the smoothing stages stalled (a nearly flat quadratic: an L2 part too weak to
@@ -159,7 +164,7 @@ def solve_nonsmooth(objective, penalty, theta0, *, solver, tol, max_iter, verbos
     return best[0], n_iter, best[2]
 
 
-def _output_by_output(objective, penalty, theta0, solver, tol, max_iter, verbose):
+def _output_by_output(objective, penalty, theta0, smooth_solve, solver, tol, max_iter, verbose):
     """Several outputs decouple: with the loss their mean, output ``k`` alone minimises
     ``sum_i c_i loss(r_ik) + K * penalty(w_k)``. Each gets its own smoothing widths and
     exact finish; the reported gap is the largest (it bounds the joint relative gap)."""
@@ -176,7 +181,14 @@ def _output_by_output(objective, penalty, theta0, solver, tol, max_iter, verbose
         )
         start = np.concatenate([W0[k], b0[k : k + 1]]) if objective.fit_intercept else W0[k].copy()
         theta_k, iterations, gap_k = solve_nonsmooth(
-            single, scaled, start, solver=solver, tol=tol, max_iter=max_iter, verbose=verbose
+            single,
+            scaled,
+            start,
+            smooth_solve=smooth_solve,
+            solver=solver,
+            tol=tol,
+            max_iter=max_iter,
+            verbose=verbose,
         )
         W[k] = theta_k[: objective.n_features]
         if objective.fit_intercept:
@@ -465,7 +477,7 @@ def _dual_from_residuals(objective, penalty, theta):
     return v[:, None]
 
 
-def _smoothing_path(objective, penalty, theta, solver, tol, max_iter, verbose):
+def _smoothing_path(objective, penalty, theta, smooth_solve, solver, tol, max_iter, verbose):
     """One output: smoothing stages, each handing its point to the active-set finish.
 
     A stage whose Newton steps stall (a narrow band can leave the intercept without
@@ -482,7 +494,9 @@ def _smoothing_path(objective, penalty, theta, solver, tol, max_iter, verbose):
         for stage_solver in dict.fromkeys([solver, "lbfgs"]):
             budget = max(min(_STAGE_BUDGET, max_iter - n_iter), 1)
             try:
-                result = _smoothed_stage(objective, penalty, smoothed_loss, theta, stage_solver, budget)
+                result = _smoothed_stage(
+                    objective, penalty, smoothed_loss, theta, smooth_solve, stage_solver, budget
+                )
             except ValueError:  # the stage diverged (overflow): the best point so far stands
                 break
             n_iter += result.n_iter
@@ -506,10 +520,7 @@ def _smoothing_path(objective, penalty, theta, solver, tol, max_iter, verbose):
     return best_theta, n_iter, best_gap
 
 
-def _smoothed_stage(objective, penalty, smoothed_loss, theta, solver, budget):
-    # late import: the solvers module dispatches non-smooth losses to this one
-    from ._solvers import solve
-
+def _smoothed_stage(objective, penalty, smoothed_loss, theta, smooth_solve, solver, budget):
     smoothed = LinearObjective(
         smoothed_loss, objective.X, objective.y, objective.weights, objective.fit_intercept, 1
     )
@@ -518,7 +529,7 @@ def _smoothed_stage(objective, penalty, smoothed_loss, theta, solver, budget):
         # a narrow band makes Newton steps cycle between samples entering and leaving
         # it: each stage gets a small budget, the exact finish does the rest
         # (L-BFGS-B is the stage's second run, from the stage's start: not a polish here)
-        return solve(
+        return smooth_solve(
             smoothed,
             penalty,
             theta,

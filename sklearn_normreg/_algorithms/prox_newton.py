@@ -22,8 +22,9 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 
-from ._objective import LinearObjective
-from ._progress import ProgressMonitor
+from .._objective.linear import LinearObjective
+from .._progress import ProgressMonitor
+from .lbfgs import lbfgs
 
 __all__ = ["gram_prox_newton", "prox_newton"]
 
@@ -303,7 +304,6 @@ def _newton_inner(problem, z, penalty, tol, max_steps, free_scale):
 
 def _lbfgs_inner(problem, z, penalty, tol, max_steps):
     """The restricted problem by split-variable L-BFGS-B (no Hessian); returns ``z`` and its iterations."""
-    from ._solvers import lbfgs  # (the solvers module imports this one)
 
     def value_and_grad(z):
         return problem.gradient(problem.raw(z))

@@ -1,0 +1,1 @@
+"""Data terms: the linear models' (:mod:`.linear`) and the networks' (:mod:`.network`)."""
