@@ -5,7 +5,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.preprocessing import Normalizer, normalize
 from sklearn.utils._param_validation import InvalidParameterError
 
-import sklearn_normreg.preprocessing as prep
+import sklearn_normreg._normalize as kernels
 from sklearn_normreg import L1Normalizer, L2Normalizer, l1_normalize, l2_normalize
 
 NORMALIZERS = {"l1": L1Normalizer, "l2": L2Normalizer}
@@ -31,8 +31,8 @@ def _reference(X, norm, epsilon):
 @pytest.fixture(params=[2**18, 8], ids=["one-block", "many-blocks"])
 def block_size(request, monkeypatch):
     """Run with the production block size and with tiny blocks."""
-    monkeypatch.setattr(prep, "_BLOCK_ELEMENTS", request.param)
-    monkeypatch.setattr(prep, "_SPARSE_BLOCK_ELEMENTS", request.param)
+    monkeypatch.setattr(kernels, "_BLOCK_ELEMENTS", request.param)
+    monkeypatch.setattr(kernels, "_SPARSE_BLOCK_ELEMENTS", request.param)
     return request.param
 
 

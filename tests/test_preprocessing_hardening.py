@@ -6,7 +6,7 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.preprocessing import Normalizer
 
-import sklearn_normreg.preprocessing as prep
+import sklearn_normreg._normalize as kernels
 from sklearn_normreg import L1Normalizer, L2Normalizer, l1_normalize, l2_normalize
 
 NORMALIZERS = {"l1": L1Normalizer, "l2": L2Normalizer}
@@ -16,8 +16,8 @@ FUNCTIONS = [l1_normalize, l2_normalize]
 @pytest.fixture(params=[2**18, 2])
 def block_size(request, monkeypatch):
     """Run with the production block size and with blocks of a row or two."""
-    monkeypatch.setattr(prep, "_BLOCK_ELEMENTS", request.param)
-    monkeypatch.setattr(prep, "_SPARSE_BLOCK_ELEMENTS", request.param)
+    monkeypatch.setattr(kernels, "_BLOCK_ELEMENTS", request.param)
+    monkeypatch.setattr(kernels, "_SPARSE_BLOCK_ELEMENTS", request.param)
     return request.param
 
 

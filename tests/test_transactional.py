@@ -17,7 +17,7 @@ import pytest
 import scipy.sparse as sp
 
 import sklearn_normreg.linear_model as linear_model
-import sklearn_normreg.preprocessing as prep
+import sklearn_normreg._normalize as prep
 from sklearn_normreg import (
     L1Normalizer,
     L2Normalizer,
