@@ -22,7 +22,7 @@ from sklearn_normreg import (
     l1_normalize,
     l2_normalize,
 )
-from sklearn_normreg.__main__ import cli
+from sklearn_normreg._study.cli import cli
 
 RNG = np.random.default_rng(0)
 X_GOOD = RNG.normal(size=(12, 3))

@@ -10,7 +10,9 @@ import sys
 import numpy as np
 import pytest
 
-from sklearn_normreg.__main__ import CASES, build_parser, embedded_data, main, run_study, settings_from_args
+from sklearn_normreg._study.cases import CASES, run_study
+from sklearn_normreg._study.cli import embedded_data, main, settings_from_args
+from sklearn_normreg._study.parser import build_parser
 from sklearn_normreg.datasets import make_noisy_wave
 
 

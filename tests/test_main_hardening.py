@@ -13,8 +13,12 @@ import time
 import numpy as np
 import pytest
 
-import sklearn_normreg.__main__ as main_module
-from sklearn_normreg.__main__ import CASES, build_parser, cli, main, read_csv, settings_from_args
+# main and its helpers look run_study, draw_figure and json up in the cli module: patched there
+import sklearn_normreg._study.cli as cli_module
+from sklearn_normreg._study.cases import CASES
+from sklearn_normreg._study.cli import cli, main, settings_from_args
+from sklearn_normreg._study.csv_input import read_csv
+from sklearn_normreg._study.parser import build_parser
 
 FAST = ["--quick", "--no-figure"]
 
@@ -282,8 +286,8 @@ def _fake_figure(path, *args):
 def fake_study(monkeypatch, tmp_path):
     """A study that takes no time, in tmp_path; its arguments name a figure and a JSON there."""
     pytest.importorskip("matplotlib")
-    monkeypatch.setattr(main_module, "run_study", _fake_rows)
-    monkeypatch.setattr(main_module, "draw_figure", _fake_figure)
+    monkeypatch.setattr(cli_module, "run_study", _fake_rows)
+    monkeypatch.setattr(cli_module, "draw_figure", _fake_figure)
     monkeypatch.chdir(tmp_path)
     return ["--figure", str(tmp_path / "study.png"), "--json", str(tmp_path / "study.json")]
 
@@ -326,7 +330,7 @@ def test_failure_while_drawing_leaves_existing_outputs_and_no_temporary_file(
     fake_study, tmp_path, monkeypatch, capsys, error, code, message
 ):
     listing = _existing_outputs(tmp_path)
-    monkeypatch.setattr(main_module, "draw_figure", _partial_figure_then(error))
+    monkeypatch.setattr(cli_module, "draw_figure", _partial_figure_then(error))
     status, out, err = _cli(fake_study, capsys)
     assert status == code
     last = err.splitlines()[-1]
@@ -342,7 +346,7 @@ def test_failing_json_leaves_the_figure_as_it_was_too(fake_study, tmp_path, monk
     def no_memory(*args, **kwargs):
         raise MemoryError("Unable to allocate 8.00 GiB")
 
-    monkeypatch.setattr(main_module.json, "dumps", no_memory)
+    monkeypatch.setattr(cli_module.json, "dumps", no_memory)
     status, out, err = _cli(fake_study, capsys)
     assert status == 1
     assert (
@@ -368,7 +372,7 @@ def test_errors_during_the_study_end_with_one_line(
     def failing_study(*args, **kwargs):
         raise error
 
-    monkeypatch.setattr(main_module, "run_study", failing_study)
+    monkeypatch.setattr(cli_module, "run_study", failing_study)
     status, out, err = _cli(fake_study, capsys)
     assert status == code
     assert err == f"python -m sklearn_normreg: {message}\n"

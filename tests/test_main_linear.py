@@ -13,14 +13,9 @@ from sklearn.metrics import mean_absolute_error
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_normreg import NormRegLinearRegression
-from sklearn_normreg.__main__ import (
-    CASES,
-    LINEAR_CASES,
-    build_parser,
-    embedded_data,
-    main,
-    settings_from_args,
-)
+from sklearn_normreg._study.cases import CASES, LINEAR_CASES
+from sklearn_normreg._study.cli import embedded_data, main, settings_from_args
+from sklearn_normreg._study.parser import build_parser
 from sklearn_normreg.datasets import make_noisy_wave
 
 LINEAR = ["--model", "linear", "--quick"]

@@ -1,0 +1,253 @@
+"""The command ``python -m sklearn_normreg``: ``main`` runs the study, ``cli`` adds the exit codes.
+
+Also the study's settings from the parsed arguments, its data, and the checks
+on the arguments that need the data's size.
+"""
+
+import json
+import math
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+
+from sklearn.model_selection import train_test_split
+
+from ..datasets import make_noisy_wave
+from .cases import MODELS, preset, run_study
+from .csv_input import DataError, HeaderError, read_csv
+from .grid import run_grid
+from .outputs import OutputError, check_outputs, replaced_on_success
+from .parser import PROG, build_parser
+from .paths import regular_file, show_path
+from .report import draw_figure, findings, format_table, has_matplotlib, linear_findings
+
+# A bound on the floats a network's training needs (1 GiB): refused up front
+# rather than left to fail in numpy after the first cases ran.
+MAX_NETWORK_FLOATS = 2**27
+
+
+def settings_from_args(args):
+    """The study's model settings from the parsed command line (the network's only for it)."""
+    network = (
+        {"hidden": preset(args, "hidden"), "max_iter": preset(args, "max_iter")}
+        if args.model == "mlp"
+        else {}
+    )
+    return {
+        "model": args.model,
+        **network,
+        "alpha_l1": args.alpha_l1,
+        "alpha_l2": args.alpha_l2,
+        "huber_delta": args.huber_delta,
+        "random_state": args.random_state,
+    }
+
+
+def embedded_data(args):
+    """The embedded data, split: X_train, X_test, y_train, y_test, y_test_clean."""
+    X, y, y_clean = make_noisy_wave(
+        preset(args, "n_samples"), random_state=args.random_state, return_clean=True
+    )
+    X_train, X_test, y_train, y_test, _, y_test_clean = train_test_split(
+        X, y, y_clean, test_size=args.test_size, random_state=args.random_state
+    )
+    return X_train, X_test, y_train, y_test, y_test_clean
+
+
+def check_network(parser, settings, n_features, n_rows):
+    """Exit if the network would need more than MAX_NETWORK_FLOATS floats (a cheap estimate)."""
+    if settings["model"] != "mlp":
+        return
+    hidden = settings["hidden"]
+    layers = [n_features, *hidden, 1]
+    weights = sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(layers, layers[1:]))
+    # the weights, their gradients and adam's two moments; one activation per
+    # hidden unit and row when predicting on all the rows at once
+    floats = 4 * weights + n_rows * sum(hidden)
+    if floats > MAX_NETWORK_FLOATS:
+        parser.error(
+            f"--hidden {','.join(map(str, hidden))}: the network needs about {8 * floats / 2**30:,.1f} GiB "
+            f"({n_rows} rows, {n_features} features), over the {8 * MAX_NETWORK_FLOATS / 2**30:g} GiB "
+            "this command allows; use smaller layers or fewer rows"
+        )
+
+
+def check_split(parser, args, n_samples, what):
+    """Exit if --test-size leaves an empty train or test set (or too few rows for --grid)."""
+    # train_test_split's own arithmetic: ceil for the test set, the rest for training
+    n_test = math.ceil(args.test_size * n_samples)
+    n_train = n_samples - n_test
+    empty = "training" if n_train < 1 else "test" if n_test < 1 else None
+    if empty is not None:
+        parser.error(f"--test-size {args.test_size:g} leaves an empty {empty} set with {n_samples} {what}")
+    if args.grid and n_train < 3:
+        parser.error(
+            f"--grid: its 3-fold cross-validation needs at least 3 training samples, "
+            f"--test-size {args.test_size:g} leaves {n_train} of {n_samples} {what}"
+        )
+
+
+def describe_model(settings):
+    """The line that says which model the study fits."""
+    if settings["model"] == "linear":
+        return (
+            "Linear model: NormRegLinearRegression on the network's standardised inputs and target, "
+            "solved to a certified optimum in every case."
+        )
+    return (
+        f"Network: hidden {settings['hidden']}, arctan units, identity output, adam, "
+        f"{settings['max_iter']} epochs, random_state={settings['random_state']} "
+        "(the same initial weights in every case)."
+    )
+
+
+def main(argv=None, out=None):
+    """Run the study on the command line ARGV; return the exit code.
+
+    Usage errors exit through ``parser.error`` (``SystemExit(2)``); ``cli`` also
+    turns Ctrl-C, memory and OS errors into a message and an exit code.
+    """
+    out = sys.stdout if out is None else out
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _check_data_arguments(parser, args)
+    figure = check_outputs(parser, args)
+    settings = settings_from_args(args)
+    if args.data is None:
+        data = _embedded_split(parser, args, settings)
+    else:
+        data = _csv_split(parser, args, settings)
+        if data is None:
+            return 1
+    X_train, X_test, y_train, y_test, y_test_clean, source = data
+    print(f"Data: {source}; {len(y_train)} training and {len(y_test)} test samples.", file=out)
+    print(describe_model(settings), file=out)
+    rows = run_study(
+        X_train,
+        y_train,
+        X_test,
+        y_test,
+        y_test_clean,
+        settings,
+        progress=lambda line: print(line, file=sys.stderr, flush=True),
+    )
+    facts = _print_report(rows, settings, out)
+    if figure is not None and not has_matplotlib():
+        print('\nNo figure: matplotlib is not installed (pip install "sklearn-normreg[plot]").', file=out)
+        figure = None
+    try:
+        _write_outputs(figure, args.json, rows, X_train, y_train, settings, facts)
+    except OutputError as error:
+        print(f"{parser.prog}: error: {error}", file=sys.stderr)
+        return 1
+    if figure is not None:
+        print(f"\nFigure saved to {figure}", file=out)
+    if args.json is not None:
+        print(f"Table written to {args.json}", file=out)
+    if args.grid:
+        run_grid(X_train, y_train, settings, args.n_jobs, out)
+    return 0
+
+
+def _check_data_arguments(parser, args):
+    """Exit unless --data and --target come together and --data is a regular file."""
+    if (args.data is None) != (args.target is None):
+        parser.error("--data and --target go together")
+    if args.data is not None and not regular_file(parser, "--data", args.data, "read"):
+        parser.error(f"--data: no such file: {show_path(args.data)}")
+
+
+def _embedded_split(parser, args, settings):
+    """The embedded data, checked and split: X_train, X_test, y_train, y_test, y_test_clean, source."""
+    n_samples = preset(args, "n_samples")
+    check_split(parser, args, n_samples, "samples (--n-samples)")
+    check_network(parser, settings, 1, n_samples)
+    X_train, X_test, y_train, y_test, y_test_clean = embedded_data(args)
+    source = "embedded noisy wave (sin(2x) + 0.3x, noise 0.1, 10% gross outliers)"
+    return X_train, X_test, y_train, y_test, y_test_clean, source
+
+
+def _csv_split(parser, args, settings):
+    """The --data file, read, checked and split like ``_embedded_split``; None (reported) on bad data.
+
+    An unreadable file, a missing target column or a bad header exits through ``parser.error``.
+    """
+    try:
+        X, y, _ = read_csv(args.data, args.target)
+    except OSError as error:  # e.g. no read permission
+        parser.error(f"--data: cannot read {show_path(args.data)}: {error.strerror or error}")
+    except KeyError as error:
+        parser.error(f"--target: {error.args[0]}")
+    except HeaderError as error:
+        parser.error(f"--data: {error}")
+    except DataError as error:
+        print(f"{parser.prog}: data error: {error}", file=sys.stderr)
+        return None
+    check_split(parser, args, len(y), f"data rows in {show_path(args.data)}")
+    check_network(parser, settings, X.shape[1], len(y))
+    # The user's targets are all we have: "clean" test MAE is the test MAE.
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=args.test_size, random_state=args.random_state
+    )
+    source = f"{show_path(args.data)} (target {args.target!r}, {X.shape[1]} features)"
+    return X_train, X_test, y_train, y_test, y_test, source
+
+
+def _print_report(rows, settings, out):
+    """Print the table and the findings checked against it; return the findings."""
+    model = MODELS[settings["model"]]
+    print("\n" + format_table(rows, model["columns"]), file=out)
+    facts = linear_findings(rows) if settings["model"] == "linear" else findings(rows)
+    print("\n" + model["findings"], file=out)
+    for fact in facts:
+        print(f"- {fact}", file=out)
+    return facts
+
+
+def _write_outputs(figure, json_path, rows, X_train, y_train, settings, facts):
+    """Write the figure (None: none) and the JSON (None: none), each renamed into place.
+
+    Both outputs are complete in their temporary files before either is renamed into place.
+    """
+    with ExitStack() as outputs:
+        if figure is not None:
+            temporary = outputs.enter_context(replaced_on_success("--figure", figure))
+            draw_figure(temporary, rows, X_train, y_train, MODELS[settings["model"]]["title"])
+        if json_path is not None:
+            table = [{key: value for key, value in row.items() if key[0] != "_"} for row in rows]
+            temporary = outputs.enter_context(replaced_on_success("--json", json_path))
+            Path(temporary).write_text(
+                json.dumps({"settings": settings, "cases": table, "findings": facts}, indent=2),
+                encoding="utf-8",
+            )
+
+
+def cli(argv=None):
+    """The command ``python -m sklearn_normreg``: run ``main`` and return its exit code.
+
+    Never a traceback: every failure ends with one line on stderr.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        The arguments; None: ``sys.argv[1:]``.
+
+    Returns
+    -------
+    code : int
+        0 success, 2 bad usage (argparse's message), 1 bad data or a runtime
+        error (out of memory, an OSError), 130 interrupted (Ctrl-C, SIGINT).
+    """
+    try:
+        return main(argv)
+    except SystemExit as exit_info:  # argparse: --help (0) and usage errors (2), already reported
+        return 0 if exit_info.code is None else exit_info.code
+    except KeyboardInterrupt:
+        message, code = "interrupted", 130
+    except MemoryError as error:
+        message, code = f"out of memory{f': {error}' if str(error) else ''}", 1
+    except OSError as error:
+        where = f"{show_path(error.filename)}: " if error.filename else ""
+        message, code = f"{where}{error.strerror or error}", 1
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return code
