@@ -41,7 +41,7 @@ from sklearn.preprocessing import StandardScaler
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import markdown_table, write_result  # noqa: E402
 
-import sklearn_normreg.linear_model as linear_model  # noqa: E402
+import sklearn_normreg.linear_model._base as linear_model_base  # noqa: E402 (where the estimators look up solve)
 from sklearn_normreg import NormRegLogisticRegression  # noqa: E402
 
 TOL = 1e-8
@@ -116,18 +116,18 @@ def objective(model, X, y, alpha, l1_ratio):
 def auto_pick(make, X, y):
     """The solver 'auto' runs on this problem (what solve() reports), by one untimed fit."""
     picks = []
-    solve = linear_model.solve
+    solve = linear_model_base.solve
 
     def recording(*args, **kwargs):
         result = solve(*args, **kwargs)
         picks.append(result.solver)
         return result
 
-    linear_model.solve = recording
+    linear_model_base.solve = recording
     try:
         make().fit(X, y)
     finally:
-        linear_model.solve = solve
+        linear_model_base.solve = solve
     return picks[-1]
 
 

@@ -96,7 +96,7 @@ def _estimated_costs(objective, penalty):
         sparse,
         _working_set_estimate(objective, penalty),
         penalty.l1_strength > 0,
-        getattr(objective.loss, "constant_curvature", False),
+        objective.loss.constant_curvature,
         penalty.l1_strength > 0 and penalty.l2_strength > 0,
     )
 

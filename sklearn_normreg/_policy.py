@@ -13,10 +13,14 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from ._algorithms.fista import fista
+from ._algorithms.fista import requirement_missing as fista_missing
 from ._algorithms.lbfgs import lbfgs_restarted
+from ._algorithms.lbfgs import requirement_missing as lbfgs_missing
+from ._algorithms.nonsmooth import requirement_missing as exact_missing
 from ._algorithms.nonsmooth import solve_nonsmooth
 from ._algorithms.prox import kkt_violation
 from ._algorithms.prox_newton import MAX_NEWTON_SIZE, prox_newton
+from ._algorithms.prox_newton import requirement_missing as newton_missing
 from ._cost_model import auto_solver
 
 __all__ = ["SolveResult", "relative_kkt_violation", "single_threaded_blas", "solve"]
@@ -121,97 +125,137 @@ def solve(
         ``violation`` (the relative KKT violation at ``theta``), ``solver`` (the
         one that ran first) and ``tol`` (the target, raised for float32).
     """
-    dtype = objective.X.dtype
-    penalized = objective.penalized()
-    can_newton = objective.loss.is_smooth
-    if solver == "auto":
-        solver = auto_solver(objective, penalty) if can_newton else "lbfgs"
-    if max_iter == 0:  # the starting point, as scikit-learn returns it (its certificate: none if non-smooth)
-        theta = np.zeros(objective.size) if theta0 is None else np.asarray(theta0, dtype=np.float64)
-        violation = relative_kkt_violation(objective, penalty, theta) if can_newton else np.inf
-        return SolveResult(theta, 0, violation, solver if can_newton else "highs", tol)
-    if not can_newton:  # absolute / quantile loss: exact methods certified by the duality gap
-        if dtype == np.float32:
-            tol = max(tol, float(np.finfo(np.float32).eps))
-        start = np.zeros(objective.size) if theta0 is None else np.asarray(theta0, dtype=np.float64)
-        inner = "newton" if objective.size <= MAX_NEWTON_SIZE else "lbfgs"
-        theta, n_iter, gap = solve_nonsmooth(
-            objective,
-            penalty,
-            start,
-            smooth_solve=solve,
-            solver=inner,
-            tol=tol,
-            max_iter=max_iter,
-            verbose=verbose,
-        )
-        return SolveResult(theta, n_iter, gap, "highs" if penalty.l2_strength == 0 else inner, tol)
+    loss = objective.loss
+    exact = loss.piecewise_linear  # absolute / quantile: exact methods certified by the duality gap
+    solver = _checked_solver(solver, loss, penalty, objective)
+    start = np.zeros(objective.size) if theta0 is None else np.asarray(theta0, dtype=np.float64)
+    if max_iter == 0:  # the starting point, as scikit-learn returns it (its certificate: none if exact)
+        violation = np.inf if exact else relative_kkt_violation(objective, penalty, start)
+        return SolveResult(start, 0, violation, "highs" if exact else solver, tol)
+    if exact:
+        return _solve_exact(objective, penalty, start, tol, max_iter, verbose)
+    return _solve_smooth(objective, penalty, start, solver, tol, max_iter, verbose, polish)
 
-    def value_and_grad(theta):
-        value, grad = objective.value_and_grad(theta.astype(dtype, copy=False))
+
+_REQUIREMENTS = {"newton": newton_missing, "lbfgs": lbfgs_missing, "fista": fista_missing}
+
+
+def _checked_solver(solver, loss, penalty, objective):
+    """The solver to run (``'auto'`` resolved), or a ValueError naming what the loss or penalty lacks."""
+    if loss.piecewise_linear:
+        missing = exact_missing(loss, penalty)
+        if missing:
+            raise ValueError(f"This model cannot be fitted: {missing}")
+        return "lbfgs" if solver == "auto" else solver  # (the exact methods pick their inner solver)
+    if not loss.differentiable:
+        raise ValueError(
+            f"The loss {loss!r} is neither differentiable nor piecewise linear (declared by its "
+            "differentiable and piecewise_linear attributes): no solver applies."
+        )
+    if solver != "auto":
+        missing = _REQUIREMENTS[solver](loss, penalty)
+        if missing:
+            raise ValueError(f"solver={solver!r} cannot fit this model: {missing}")
+        return solver
+    if penalty.l1_l2_form and loss.has_hessian:
+        return auto_solver(objective, penalty)
+    # a user-written loss or penalty: the first method that supports it
+    return next(name for name, missing in _REQUIREMENTS.items() if not missing(loss, penalty))
+
+
+def _solve_exact(objective, penalty, start, tol, max_iter, verbose):
+    """A pinball-type loss: the exact programmes, with smoothing stages solved by :func:`solve`."""
+    if objective.X.dtype == np.float32:
+        tol = max(tol, float(np.finfo(np.float32).eps))
+    inner = "newton" if objective.size <= MAX_NEWTON_SIZE else "lbfgs"
+    theta, n_iter, gap = solve_nonsmooth(
+        objective,
+        penalty,
+        start,
+        smooth_solve=solve,
+        solver=inner,
+        tol=tol,
+        max_iter=max_iter,
+        verbose=verbose,
+    )
+    return SolveResult(theta, n_iter, gap, "highs" if penalty.l2_strength == 0 else inner, tol)
+
+
+class _Algorithms:
+    """Runs one algorithm by name on one problem, to one absolute KKT target."""
+
+    def __init__(self, objective, penalty, target, free_scale, verbose, handover):
+        self.objective, self.penalty, self.verbose = objective, penalty, verbose
+        self.target, self.free_scale, self.handover = target, free_scale, handover
+        self.penalized = objective.penalized()
+
+    def value_and_grad(self, theta):
+        value, grad = self.objective.value_and_grad(theta.astype(self.objective.X.dtype, copy=False))
         return value, grad.astype(np.float64, copy=False)
 
+    def run(self, name, theta, budget, first=False):
+        """``(theta, n_iter, violation)`` after the algorithm ``name`` from ``theta``."""
+        common = {"free_scale": self.free_scale, "verbose": self.verbose}
+        if name == "newton":
+            return prox_newton(
+                self.objective, self.penalty, theta, tol=self.target, max_iter=budget, **common
+            )
+        if name == "lbfgs":
+            ftol = _HANDOVER_FTOL if first and self.handover else 0.0
+            return lbfgs_restarted(
+                self.value_and_grad,
+                theta,
+                self.penalty,
+                self.penalized,
+                self.target,
+                budget,
+                ftol=ftol,
+                **common,
+            )
+        return fista(
+            self.value_and_grad,
+            theta,
+            self.penalty,
+            self.penalized,
+            max_iter=budget,
+            tol=self.target,
+            **common,
+        )
+
+
+def _solve_smooth(objective, penalty, start, solver, tol, max_iter, verbose, polish):
+    """A differentiable loss: the chosen algorithm, then the polish, to the relative target ``tol``."""
     # overflow is checked for, and reported (naming y when the targets alone overflow the loss)
     with _overflow_explained(objective), np.errstate(over="ignore", invalid="ignore"):
         scale, intercept_scale = _kkt_scales(objective)
-    if dtype == np.float32:  # float32 data cannot certify below their own rounding
+    if objective.X.dtype == np.float32:  # float32 data cannot certify below their own rounding
         tol = max(tol, float(np.sqrt(np.finfo(np.float32).eps)))
-    # one absolute target, in the weights' units: intercept gradients count
-    # scale / intercept_scale times
-    target, free_scale = tol * scale, scale / intercept_scale
-
     newton_fits = objective.size <= MAX_NEWTON_SIZE
     # With one coefficient row a Newton polish is one Gram product of the support: a first L-BFGS-B
     # run hands over to it when its decrease meets the objective's rounding rather than spend its
     # line searches there (20 gradients each; 1.9 s against 0.46 s on dense 50,000 x 100), and
     # polishes again should Newton stall. With several rows each Newton step costs K (K + 1) / 2
     # Gram products: L-BFGS-B goes on to its gradient test.
+    loss = objective.loss
+    polish = [name for name in polish if not _REQUIREMENTS[name](loss, penalty)]
     handover = (
         solver == "lbfgs" and objective.n_outputs == 1 and newton_fits and {"newton", "lbfgs"} <= set(polish)
     )
-
-    def run(name, theta, budget, first=False):
-        if name == "newton":
-            return prox_newton(
-                objective, penalty, theta, tol=target, max_iter=budget, free_scale=free_scale, verbose=verbose
-            )
-        if name == "lbfgs":
-            return lbfgs_restarted(
-                value_and_grad,
-                theta,
-                penalty,
-                penalized,
-                target,
-                budget,
-                free_scale,
-                verbose,
-                ftol=_HANDOVER_FTOL if first and handover else 0.0,
-            )
-        return fista(
-            value_and_grad,
-            theta,
-            penalty,
-            penalized,
-            max_iter=budget,
-            tol=target,
-            free_scale=free_scale,
-            verbose=verbose,
-        )
-
+    # one absolute target, in the weights' units: intercept gradients count scale / intercept_scale times
+    target = tol * scale
+    algorithms = _Algorithms(objective, penalty, target, scale / intercept_scale, verbose, handover)
     # overflow shows as inf / NaN, which the solvers check and turn into a clear ValueError
     with _overflow_explained(objective), np.errstate(over="ignore", invalid="ignore"):
-        start = np.zeros(objective.size) if theta0 is None else np.asarray(theta0, dtype=np.float64)
-        theta, n_iter, violation = run(solver, start, max_iter, first=True)
+        theta, n_iter, violation = algorithms.run(solver, start, max_iter, first=True)
         # Stalled short of the target: the other methods polish, in this order, from the best
         # point so far (Newton stalls where a sample-count curvature vanishes, e.g. the
         # intercept of a Huber fit with no residual inside the band; L-BFGS-B does not).
-        polishers = [
-            name for name in polish if (name != solver or handover) and (name != "newton" or newton_fits)
-        ]
-        for name in polishers:
+        for name in polish:
             if violation <= target or n_iter >= max_iter:
                 break
-            polished, more, polished_violation = run(name, theta, max_iter - n_iter)
+            if (name == solver and not handover) or (name == "newton" and not newton_fits):
+                continue
+            polished, more, polished_violation = algorithms.run(name, theta, max_iter - n_iter)
             n_iter += more
             if polished_violation < violation:
                 theta, violation = polished, polished_violation

@@ -1,11 +1,13 @@
 """Input checks shared by the estimators, beyond scikit-learn's validation."""
 
+import inspect
+import warnings
 from contextlib import contextmanager
 
 import numpy as np
 from sklearn.utils.validation import _check_sample_weight
 
-__all__ = ["checked_weights", "clear_input_errors", "unit_max_weights"]
+__all__ = ["checked_weights", "clear_input_errors", "unit_max_weights", "warn_if_alpha_beside_penalty_object"]
 
 
 @contextmanager
@@ -41,3 +43,19 @@ def unit_max_weights(sample_weight):
 def checked_weights(sample_weight, X):
     """scikit-learn's sample-weight validation (non-negative, X's dtype), then :func:`unit_max_weights`."""
     return unit_max_weights(_check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True))
+
+
+def warn_if_alpha_beside_penalty_object(estimator):
+    """Warn that ``alpha`` is ignored when it is set beside a penalty object.
+
+    A penalty object carries its own strength (its ``value`` is the whole penalty
+    term); the estimator's ``alpha`` scales the named penalties only.
+    """
+    default = inspect.signature(type(estimator)).parameters["alpha"].default
+    if estimator.alpha != default:
+        warnings.warn(
+            f"alpha={estimator.alpha!r} is ignored: the penalty object {estimator.penalty!r} carries its "
+            "own strength (alpha applies to the named penalties only).",
+            UserWarning,
+            stacklevel=4,
+        )

@@ -1,31 +1,66 @@
-"""Weight penalties: value, proximal operator, gradient where smooth.
+"""Weight penalties: the public base class, the named penalties and their registry.
 
-A penalty object holds its strength ``alpha`` and acts on a weight array ``w``
-(intercepts and biases are never passed in). Conventions:
+A penalty acts on a weight array ``w`` (intercepts and biases are never passed
+in) and holds its own strength: :meth:`BasePenalty.value` is the whole penalty
+term. The named penalties (the estimators' ``penalty='l1'`` and so on) are
 
 - ``None``: 0
 - ``'l2'``: ``alpha * 0.5 * ||w||_2^2``
 - ``'l1'``: ``alpha * ||w||_1``
 - ``'elasticnet'``: ``alpha * (l1_ratio * ||w||_1 + 0.5 * (1 - l1_ratio) * ||w||_2^2)``
 
-Every penalty splits as ``smooth_part + nonsmooth_part``: solvers take the
-gradient of the first and the proximal step of the second, so that L1 weights
-land on exact zeros. ``prox(w, step)`` solves
-``argmin_v 0.5 * ||v - w||^2 + step * value(v)`` in closed form; ``step`` may be
-an array broadcasting against ``w`` (per-weight step sizes, as in Adam).
+What a penalty must give is ``value(w)`` and ``prox(w, step)``, the proximal
+operator ``argmin_v 0.5 * ||v - w||^2 + step * value(v)`` with ``step`` a scalar
+or an array broadcasting against ``w`` (per-coordinate steps, as in Adam or
+coordinate descent). Every algorithm goes through these: FISTA, the MLP's
+proximal Adam and SGD, and working-set coordinate descent (:meth:`BasePenalty.prox_scalar`).
+The rest is optional and declared:
 
-Solvers ask a penalty only for what it knows: ``value``, ``prox``, its split,
-``subdiff_distance`` (the KKT term), ``alpha_max`` and ``support``. All the
-penalties here are ``l1_strength * ||w||_1 + 0.5 * l2_strength * ||w||_2^2`` for
-some strengths, which is what the coordinate-descent and split-variable solvers
-use.
+- ``differentiable`` (with ``gradient``): the whole penalty is smooth;
+- ``smooth_part`` / ``nonsmooth_part``: a split solvers use to take the gradient
+  of the first and the prox of the second (by default the penalty is all non-smooth);
+- ``subdiff_distance(w, grad)``: the KKT term of the certificate; by default the
+  prox-gradient fixed-point residual, which is zero exactly at the optimum of a convex penalty;
+- ``l1_l2_form``: the penalty is ``l1_strength * ||w||_1 + 0.5 * l2_strength * ||w||_2^2``
+  (the named ones are), which unlocks the methods written for that form:
+  split-variable L-BFGS-B, the exact linear and quadratic programmes of the
+  non-smooth losses, the active-set step of coordinate descent;
+- ``alpha_max(grad)``, ``support(w)``.
 
-Adding a penalty is one class here plus one line in :data:`PENALTIES`.
+Adding a penalty is one class here plus one line in :data:`PENALTIES` (for a
+name); a penalty object can also be passed to any estimator as ``penalty=``.
+
+Examples
+--------
+A box-constrained L1 penalty written by a user (only ``value`` and ``prox``):
+
+>>> import numpy as np
+>>> from sklearn_normreg.penalties import BasePenalty
+>>> class BoxL1(BasePenalty):
+...     def __init__(self, strength, bound):
+...         self.strength, self.bound = strength, bound
+...     def value(self, w):
+...         inside = np.all(np.abs(w) <= self.bound)
+...         return self.strength * np.abs(w).sum() if inside else np.inf
+...     def prox(self, w, step, out=None):
+...         shrunk = np.sign(w) * np.maximum(np.abs(w) - step * self.strength, 0)
+...         return np.clip(shrunk, -self.bound, self.bound, out=out)
+>>> BoxL1(0.5, 1.0).prox(np.array([3.0, 0.2, -0.8]), step=1.0)
+array([ 1. ,  0. , -0.3])
 """
 
 import numpy as np
 
-__all__ = ["PENALTIES", "get_penalty", "soft_threshold"]
+__all__ = [
+    "PENALTIES",
+    "BasePenalty",
+    "ElasticNetPenalty",
+    "L1Penalty",
+    "L2Penalty",
+    "NoPenalty",
+    "get_penalty",
+    "soft_threshold",
+]
 
 
 def soft_threshold(w, threshold, out=None):
@@ -47,51 +82,79 @@ def soft_threshold(w, threshold, out=None):
 
 
 class BasePenalty:
-    """A penalty ``alpha * p(w)``; see the module docstring for conventions."""
+    """Base class of every penalty; subclass it to write your own.
+
+    A subclass must implement ``value(w)`` (the whole penalty term, strength
+    included) and ``prox(w, step, out=None)``; the other methods have general
+    defaults, and the class attributes declare what the penalty is, so that
+    estimators pick the algorithms it supports. See the module docstring.
+
+    Attributes
+    ----------
+    differentiable : bool
+        The penalty has a gradient everywhere (``gradient(w)``).
+    separable : bool
+        ``prox`` acts coordinate-wise (coordinate descent may call it per coordinate).
+    convex : bool
+        The penalty is convex (the certificate is then a proof of optimality).
+    l1_l2_form : bool
+        The penalty is ``l1_strength * ||w||_1 + 0.5 * l2_strength * ||w||_2^2``.
+    """
 
     name = None
-    parameters = ("alpha",)
-    is_smooth = True
+    parameters = ()
+    differentiable = False
+    separable = True
+    convex = True
+    l1_l2_form = False
 
-    def __init__(self, alpha=1.0):
-        if not alpha >= 0:
-            raise ValueError(f"alpha must be >= 0, got {alpha!r}.")
-        self.alpha = alpha
+    def value(self, w):
+        """The penalty term at ``w``."""
+        raise NotImplementedError(f"{type(self).__name__} must implement value(w).")
+
+    def prox(self, w, step, out=None):
+        """``argmin_v 0.5 * ||v - w||^2 + step * value(v)``; ``step`` broadcasts against ``w``."""
+        raise NotImplementedError(f"{type(self).__name__} must implement prox(w, step, out=None).")
+
+    def prox_scalar(self, x, step):
+        """:meth:`prox` of one coordinate (a float), for coordinate descent.
+
+        Generic: one call of :meth:`prox`; the named penalties override it with
+        float arithmetic, since coordinate descent calls it once per coordinate.
+        """
+        return float(self.prox(np.array([x]), step)[0])
+
+    @property
+    def is_zero(self):
+        """Whether the penalty is 0 everywhere (its prox the identity): solvers then skip it."""
+        return False
 
     @property
     def smooth_part(self):
         """The differentiable part of the penalty (a penalty object)."""
-        return self
+        return self if self.differentiable else NoPenalty()
 
     @property
     def nonsmooth_part(self):
         """The part handled by its proximal operator (a penalty object)."""
-        return NoPenalty()
-
-    @property
-    def l1_strength(self):
-        """Weight of ``||w||_1`` in the penalty."""
-        return self.nonsmooth_part.alpha
-
-    @property
-    def l2_strength(self):
-        """Weight of ``0.5 * ||w||_2^2`` in the penalty."""
-        return self.smooth_part.alpha
+        return NoPenalty() if self.differentiable else self
 
     def gradient(self, w):
-        """Gradient of :meth:`value`; only for smooth penalties."""
+        """Gradient of :meth:`value`; only for differentiable penalties."""
         raise ValueError(
-            f"The {self.name!r} penalty is not differentiable at 0; use its "
-            "proximal operator (prox) or its smooth_part instead."
+            f"The {self!r} penalty is not differentiable; use its proximal operator (prox) "
+            "or its smooth_part instead."
         )
 
     def subdiff_distance(self, w, grad):
         """Element-wise distance of ``-grad`` to the penalty's subdifferential at ``w``.
 
         ``grad`` is the gradient of the data term at ``w``; the result is zero
-        exactly where the optimality (KKT) conditions hold: with ``g = grad + the
-        smooth part's gradient`` and ``a1 = l1_strength``, ``|g + a1 sign(w)|``
-        where ``w != 0`` and ``max(|g| - a1, 0)`` where ``w == 0``.
+        exactly where the optimality (KKT) conditions hold. This default is the
+        prox-gradient fixed-point residual ``|w - prox(w - t grad, t)| / t``, a
+        lower bound of that distance that vanishes at the same points (for a
+        convex penalty); ``t`` moves the largest weight by a relative 1e-4.
+        Penalties that know their subdifferential override it.
 
         Examples
         --------
@@ -101,14 +164,15 @@ class BasePenalty:
         >>> get_penalty("l1", alpha=1.0).subdiff_distance(w, grad)
         array([0., 2., 0.])
         """
-        g = grad + self.smooth_part.gradient(w)
-        a1 = self.l1_strength
-        if a1 == 0:
-            return np.abs(g)
-        return np.where(w != 0, np.abs(g + a1 * np.sign(w)), np.maximum(np.abs(g) - a1, 0))
+        w, grad = np.asarray(w, dtype=np.float64), np.asarray(grad, dtype=np.float64)
+        largest_w, largest_grad = np.abs(w).max(initial=0.0), np.abs(grad).max(initial=0.0)
+        if largest_grad == 0:
+            largest_grad = 1.0
+        step = (1e-4 * largest_w if largest_w > 0 else 1.0) / largest_grad
+        return np.abs(w - self.prox(w - step * grad, step)) / step
 
     def alpha_max(self, grad):
-        """The smallest ``alpha`` for which ``w = 0`` is optimal, given the data gradient there.
+        """The smallest strength for which ``w = 0`` is optimal, given the data gradient there.
 
         ``inf`` for penalties without an L1 part (they never zero everything).
         """
@@ -123,7 +187,60 @@ class BasePenalty:
         return f"{type(self).__name__}({params})"
 
 
-class NoPenalty(BasePenalty):
+class _L1L2Penalty(BasePenalty):
+    """A named penalty ``l1_strength * ||w||_1 + 0.5 * l2_strength * ||w||_2^2``.
+
+    The one place where the elastic-net formulas live: the prox, its one-coordinate
+    float version for coordinate descent, and the KKT term.
+    """
+
+    parameters = ("alpha",)
+    l1_l2_form = True
+
+    def __init__(self, alpha=1.0):
+        if not alpha >= 0:
+            raise ValueError(f"alpha must be >= 0, got {alpha!r}.")
+        self.alpha = alpha
+
+    @property
+    def is_zero(self):
+        return self.alpha == 0
+
+    @property
+    def l1_strength(self):
+        """Weight of ``||w||_1`` in the penalty."""
+        return self.nonsmooth_part.alpha
+
+    @property
+    def l2_strength(self):
+        """Weight of ``0.5 * ||w||_2^2`` in the penalty."""
+        return self.smooth_part.alpha
+
+    def prox_scalar(self, x, step):
+        l1, l2 = step * self.l1_strength, step * self.l2_strength
+        shrunk = x - l1 if x > l1 else x + l1 if x < -l1 else 0.0
+        return shrunk / (1 + l2)
+
+    def subdiff_distance(self, w, grad):
+        g = grad + self.l2_strength * w
+        a1 = self.l1_strength
+        if a1 == 0:
+            return np.abs(g)
+        return np.where(w != 0, np.abs(g + a1 * np.sign(w)), np.maximum(np.abs(g) - a1, 0))
+
+    l1_share = 0.0  # the share of alpha on ||w||_1
+
+    def alpha_max(self, grad):
+        """The smallest ``alpha`` for which ``w = 0`` is optimal, given the data gradient there.
+
+        ``inf`` for penalties without an L1 part (they never zero everything).
+        """
+        if self.l1_share == 0:
+            return np.inf
+        return float(np.max(np.abs(grad), initial=0.0)) / self.l1_share
+
+
+class NoPenalty(_L1L2Penalty):
     """No penalty: value 0, prox the identity.
 
     Examples
@@ -136,6 +253,7 @@ class NoPenalty(BasePenalty):
 
     name = None
     parameters = ()
+    differentiable = True
 
     def __init__(self):
         super().__init__(0.0)
@@ -154,7 +272,7 @@ class NoPenalty(BasePenalty):
         return out
 
 
-class L2Penalty(BasePenalty):
+class L2Penalty(_L1L2Penalty):
     """``alpha * 0.5 * ||w||_2^2``; prox shrinks by ``1 / (1 + step * alpha)``.
 
     Examples
@@ -167,6 +285,7 @@ class L2Penalty(BasePenalty):
     """
 
     name = "l2"
+    differentiable = True
 
     def value(self, w):
         w = np.ravel(w)
@@ -180,7 +299,7 @@ class L2Penalty(BasePenalty):
         return np.divide(w, np.asarray(1 + np.multiply(step, self.alpha), dtype=w.dtype), out=out)
 
 
-class L1Penalty(BasePenalty):
+class L1Penalty(_L1L2Penalty):
     """``alpha * ||w||_1``; prox is soft-thresholding at ``step * alpha``.
 
     Examples
@@ -193,15 +312,7 @@ class L1Penalty(BasePenalty):
     """
 
     name = "l1"
-    is_smooth = False
-
-    @property
-    def smooth_part(self):
-        return NoPenalty()
-
-    @property
-    def nonsmooth_part(self):
-        return self
+    l1_share = 1.0
 
     def value(self, w):
         return self.alpha * np.sum(np.abs(w))
@@ -209,11 +320,8 @@ class L1Penalty(BasePenalty):
     def prox(self, w, step, out=None):
         return soft_threshold(w, np.multiply(step, self.alpha), out=out)
 
-    def alpha_max(self, grad):
-        return float(np.max(np.abs(grad), initial=0.0))
 
-
-class ElasticNetPenalty(BasePenalty):
+class ElasticNetPenalty(_L1L2Penalty):
     """``alpha * (l1_ratio * ||w||_1 + 0.5 * (1 - l1_ratio) * ||w||_2^2)``.
 
     The prox soft-thresholds at ``step * alpha * l1_ratio`` and then shrinks by
@@ -230,13 +338,12 @@ class ElasticNetPenalty(BasePenalty):
 
     name = "elasticnet"
     parameters = ("alpha", "l1_ratio")
-    is_smooth = False
 
     def __init__(self, alpha=1.0, l1_ratio=0.5):
         super().__init__(alpha)
         if not 0 <= l1_ratio <= 1:
             raise ValueError(f"l1_ratio must be in [0, 1], got {l1_ratio!r}.")
-        self.l1_ratio = l1_ratio
+        self.l1_ratio = self.l1_share = l1_ratio
 
     @property
     def smooth_part(self):
@@ -253,11 +360,6 @@ class ElasticNetPenalty(BasePenalty):
         out = self.nonsmooth_part.prox(w, step, out=out)
         return self.smooth_part.prox(out, step, out=out)
 
-    def alpha_max(self, grad):
-        if self.l1_ratio == 0:
-            return np.inf
-        return float(np.max(np.abs(grad), initial=0.0)) / self.l1_ratio
-
 
 PENALTIES = {
     None: NoPenalty,
@@ -273,8 +375,9 @@ def get_penalty(name, **params):
 
     Parameters
     ----------
-    name : {None, 'none', 'l2', 'l1', 'elasticnet'}
-        The penalty; ``None`` or ``'none'`` means no penalty.
+    name : {None, 'none', 'l2', 'l1', 'elasticnet'} or BasePenalty
+        The penalty; ``None`` or ``'none'`` means no penalty. A penalty object
+        is returned as it is (it carries its own strength).
     **params
         Penalty parameters: ``alpha`` (strength, ``>= 0``) and ``l1_ratio``
         (elastic-net mix in ``[0, 1]``); those the penalty does not take are
@@ -292,6 +395,8 @@ def get_penalty(name, **params):
     >>> get_penalty(None, alpha=0.1)
     NoPenalty()
     """
+    if isinstance(name, BasePenalty):
+        return name
     key = None if name == "none" else name
     if key not in PENALTIES:
         raise ValueError(f"Unknown penalty {name!r}; expected one of None, 'l1', 'l2', 'elasticnet'.")

@@ -13,7 +13,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNet, Lasso
 
 import sklearn_normreg._algorithms.prox_newton as working_set
-import sklearn_normreg.linear_model as linear_model
+import sklearn_normreg.linear_model._regression as regression
 from sklearn_normreg import NormRegLinearRegression, NormRegLinearRegressionCV
 from sklearn_normreg._objective.linear import CompressedSquaredObjective, LinearObjective, SquaredGram
 from sklearn_normreg._policy import relative_kkt_violation
@@ -51,14 +51,14 @@ def gram_calls(monkeypatch):
         calls.append(1)
         return solver(*args, **kwargs)
 
-    monkeypatch.setattr(linear_model, "gram_prox_newton", counted)
+    monkeypatch.setattr(regression, "gram_prox_newton", counted)
     return calls
 
 
 def _plain_fit(monkeypatch, model, X, y, **params):
     """The same model by the general path on X (the Gram route switched off)."""
     with monkeypatch.context() as patch:
-        patch.setattr(linear_model, "_gram_pays", lambda objective: False)
+        patch.setattr(regression, "_gram_pays", lambda objective: False)
         return model.fit(X, y, **params)
 
 
@@ -229,7 +229,7 @@ def test_a_stalled_gram_solve_is_finished_on_X(monkeypatch):
     def stalled(gram, penalty, W0, *, tol, max_iter, verbose=0):
         return np.zeros_like(W0), 1, np.inf, True
 
-    monkeypatch.setattr(linear_model, "gram_prox_newton", stalled)
+    monkeypatch.setattr(regression, "gram_prox_newton", stalled)
     X, y = _data()
     model = NormRegLinearRegression(penalty="l1", alpha=0.05).fit(X, y)
     reference = Lasso(alpha=0.05, tol=1e-14, max_iter=100_000).fit(X, y)

@@ -148,6 +148,38 @@ def test_binary_and_string_labels_and_probabilities(problems):
     np.testing.assert_array_equal(restored.predict_proba(X), proba)
 
 
+def test_predict_log_proba_is_finite_for_confident_predictions():
+    """From the decision function, not log(predict_proba): a decision value of 800 has a
+    probability that underflows to 0, but a finite log-probability (log-sigmoid / log-softmax)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    rows = np.array([[800.0, 0.0], [-800.0, 0.0], [0.3, 0.0], [0.0, 0.0]])
+
+    binary = NormRegLogisticRegression().fit(X, (X[:, 0] > 0).astype(int))
+    binary.coef_, binary.intercept_ = np.array([[1.0, 0.0]]), np.array([0.0])
+    d = binary.decision_function(rows)
+    np.testing.assert_array_equal(d, rows[:, 0])
+    assert binary.predict_proba(rows)[0, 0] == 0  # underflows: its log would be -inf
+    log_proba = binary.predict_log_proba(rows)
+    assert np.all(np.isfinite(log_proba))
+    tail = np.log1p(np.exp(-800.0))  # log(1 + e^-d) at d = 800
+    np.testing.assert_array_equal(log_proba[:2], [[-800.0 - tail, -tail], [-tail, -800.0 - tail]])
+    np.testing.assert_allclose(log_proba, np.column_stack([-np.logaddexp(0, d), -np.logaddexp(0, -d)]))
+    np.testing.assert_allclose(np.exp(log_proba), binary.predict_proba(rows), rtol=1e-12, atol=1e-300)
+
+    multi = NormRegLogisticRegression().fit(X, np.digitize(X[:, 0], [-0.5, 0.5]))
+    multi.coef_, multi.intercept_ = np.array([[1.0, 0.0], [0.0, 0.0], [-1.0, 0.0]]), np.zeros(3)
+    D = multi.decision_function(rows)
+    log_proba = multi.predict_log_proba(rows)
+    assert np.all(np.isfinite(log_proba))
+    # the row of decision (800, 0, -800): log-probabilities (0, -800, -1600) minus log1p(e^-800 + e^-1600)
+    np.testing.assert_array_equal(
+        log_proba[0], [0.0, -800.0, -1600.0] - np.log1p(np.exp(-800.0) + np.exp(-1600.0))
+    )
+    np.testing.assert_allclose(log_proba, D - logsumexp(D, axis=1, keepdims=True))
+    np.testing.assert_allclose(np.exp(log_proba), multi.predict_proba(rows), rtol=1e-12, atol=1e-300)
+
+
 def test_class_weight_matches_sample_weight(problems):
     X, y, _ = problems[3]
     weights = {0: 1.0, 1: 3.0, 2: 0.5}

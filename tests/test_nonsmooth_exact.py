@@ -16,7 +16,8 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import QuantileRegressor
 
-import sklearn_normreg._algorithms.nonsmooth as nonsmooth
+import sklearn_normreg._algorithms.pinball_gap as pinball_gap
+import sklearn_normreg._algorithms.pinball_lp as pinball_lp
 from sklearn_normreg import NormRegLinearRegression, NormRegLinearRegressionCV
 
 
@@ -236,7 +237,7 @@ def test_a_failed_highs_route_falls_back_to_the_next(monkeypatch):
     """Whatever HiGHS reports on one route, the next (the other LP form, presolve, interior
     point) takes over, and the fit is still certified without a warning."""
     calls = []
-    real_linprog = nonsmooth.linprog
+    real_linprog = pinball_lp.linprog
 
     def flaky_linprog(*args, **kwargs):
         calls.append(kwargs["method"])
@@ -245,7 +246,7 @@ def test_a_failed_highs_route_falls_back_to_the_next(monkeypatch):
             result.status, result.x, result.message = 4, None, "(HiGHS Status 0: Not Set)"
         return result
 
-    monkeypatch.setattr(nonsmooth, "linprog", flaky_linprog)
+    monkeypatch.setattr(pinball_lp, "linprog", flaky_linprog)
     X, y = _data()
     model = _fit_quietly(
         NormRegLinearRegression(loss="quantile", quantile=0.3, penalty="l1", alpha=0.01), X, y
@@ -255,14 +256,14 @@ def test_a_failed_highs_route_falls_back_to_the_next(monkeypatch):
 
 
 def test_every_route_failing_is_a_clear_error(monkeypatch):
-    real_linprog = nonsmooth.linprog
+    real_linprog = pinball_lp.linprog
 
     def failing_linprog(*args, **kwargs):
         result = real_linprog(*args, **kwargs)
         result.status, result.x, result.message = 4, None, "numerical difficulties"
         return result
 
-    monkeypatch.setattr(nonsmooth, "linprog", failing_linprog)
+    monkeypatch.setattr(pinball_lp, "linprog", failing_linprog)
     X, y = _data()
     with pytest.raises(ValueError, match="linear programme of the 'quantile' loss failed on every route"):
         NormRegLinearRegression(loss="quantile", penalty="l1", alpha=0.01).fit(X, y)
@@ -281,12 +282,12 @@ def test_the_certificate_is_not_fooled_by_a_wrong_point():
     objective = LinearObjective(get_loss("quantile", quantile=1e-6), X, y, None, True, 1)
     penalty = get_penalty("l1", alpha=1e-3)
     theta = np.append(model.coef_, model.intercept_)
-    dual = nonsmooth._dual_from_residuals(objective, penalty, theta)
-    assert nonsmooth._relative_gap(objective, penalty, theta, dual) <= 1e-8
+    dual = pinball_gap._dual_from_residuals(objective, penalty, theta)
+    assert pinball_gap._relative_gap(objective, penalty, theta, dual) <= 1e-8
     moved = theta + np.array([0.0, 0.0, 0.0, -0.05])  # the intercept 0.05 lower: still a lower envelope
     assert (
-        nonsmooth._relative_gap(
-            objective, penalty, moved, nonsmooth._dual_from_residuals(objective, penalty, moved)
+        pinball_gap._relative_gap(
+            objective, penalty, moved, pinball_gap._dual_from_residuals(objective, penalty, moved)
         )
         > 1e-3
     )

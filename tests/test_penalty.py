@@ -76,8 +76,8 @@ def test_smooth_gradient_matches_finite_differences(penalty):
 
 
 def test_smoothness_flags_and_split():
-    assert NoPenalty().is_smooth and L2Penalty(1.0).is_smooth
-    assert not L1Penalty(1.0).is_smooth and not ElasticNetPenalty(1.0).is_smooth
+    assert NoPenalty().differentiable and L2Penalty(1.0).differentiable
+    assert not L1Penalty(1.0).differentiable and not ElasticNetPenalty(1.0).differentiable
     en = ElasticNetPenalty(alpha=2.0, l1_ratio=0.25)
     assert isinstance(en.nonsmooth_part, L1Penalty) and en.nonsmooth_part.alpha == 0.5
     assert isinstance(en.smooth_part, L2Penalty) and en.smooth_part.alpha == 1.5

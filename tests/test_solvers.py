@@ -3,7 +3,7 @@ import pytest
 from sklearn.linear_model import ElasticNet, Ridge
 
 from sklearn_normreg._algorithms.lbfgs import lbfgs
-from sklearn_normreg.penalties import get_penalty
+from sklearn_normreg.penalties import BasePenalty, get_penalty
 
 
 def _least_squares(X, y):
@@ -48,9 +48,12 @@ def test_lbfgs_matches_sklearn_elastic_net_and_gives_exact_zeros(name, l1_ratio)
 
 
 def test_lbfgs_refuses_a_penalty_it_cannot_split():
-    class GroupLasso:
-        smooth_part = get_penalty("l2", alpha=0.0)
-        nonsmooth_part = object()
+    class GroupLasso(BasePenalty):  # declares neither differentiable nor l1_l2_form
+        def value(self, w):
+            return float(np.linalg.norm(w))
 
-    with pytest.raises(ValueError, match="cannot handle"):
+        def prox(self, w, step, out=None):
+            return w * max(0.0, 1 - step / max(np.linalg.norm(w), 1e-300))
+
+    with pytest.raises(ValueError, match="neither differentiable nor of the L1/L2 form"):
         lbfgs(lambda x: (0.0, x * 0), np.zeros(2), GroupLasso(), np.ones(2, bool), max_iter=5, tol=1e-8)

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-import sklearn_normreg.linear_model as linear_model
 import sklearn_normreg._normalize as prep
+import sklearn_normreg.linear_model._logistic as logistic
 from sklearn_normreg import (
     L1Normalizer,
     L2Normalizer,
@@ -291,7 +291,7 @@ def stream():
     "owner, inner",
     [
         (LinearObjective, "value_and_grad"),  # in the minibatch loop
-        (linear_model, "proximal_step"),  # in the minibatch loop
+        (logistic, "proximal_step"),  # in the minibatch loop
         (NormRegLogisticRegression, "_penalty"),  # its 2nd call: between coef_ and objective_
     ],
 )

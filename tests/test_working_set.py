@@ -412,13 +412,14 @@ def test_prox_newton_on_a_residual_loss_matches_lasso(loss_name):
 def test_large_working_sets_fall_back_to_split_lbfgs(problems, monkeypatch):
     """Past MAX_NEWTON_SIZE coefficients there is no dense Hessian: the inner solver is L-BFGS-B."""
     import sklearn_normreg._algorithms.prox_newton as ws
+    import sklearn_normreg._algorithms.quadratic_model as quadratic_model
 
     X, y = problems[3]
     objective = _objective(X, y, 3)
     penalty = get_penalty("elasticnet", alpha=0.005, l1_ratio=0.7)
     reference, *_ = prox_newton(objective, penalty, np.zeros(objective.size), tol=1e-10, max_iter=200)
     monkeypatch.setattr(ws, "MAX_NEWTON_SIZE", 20)
-    monkeypatch.setattr(ws, "_MAX_ACTIVE_SOLVE", 5)
+    monkeypatch.setattr(quadratic_model, "_MAX_ACTIVE_SOLVE", 5)
     theta, _, violation = prox_newton(objective, penalty, np.zeros(objective.size), tol=1e-8, max_iter=5000)
     assert violation <= 1e-8
     W, b = objective.unpack(theta)

@@ -5,7 +5,7 @@ import numpy as np
 from .._progress import ProgressMonitor
 from .prox import gradient_move, kkt_violation, proximal_step
 
-__all__ = ["fista"]
+__all__ = ["fista", "requirement_missing"]
 
 # FISTA is not monotone (its best violation improves in bursts): it stops for stagnation only after
 # this many iterations without progress (100 stopped a multi-output Huber fit at 1.9e-8 of 1e-8).
@@ -13,6 +13,14 @@ _FISTA_PATIENCE = 300
 # FISTA's Lipschitz estimate doubles at most this many times per iteration
 # (2^60 times the previous estimate: beyond it the step is below rounding).
 _MAX_BACKTRACKS = 60
+
+
+def requirement_missing(loss, penalty):
+    """Why FISTA cannot minimise ``loss + penalty``, or None: it needs the loss's gradient and
+    the penalty's ``prox`` (every penalty has one)."""
+    if not loss.differentiable:
+        return f"the loss {loss!r} is not differentiable; solver='fista' needs a gradient."
+    return None
 
 
 def fista(value_and_grad, x0, penalty, penalized, *, max_iter, tol, free_scale=1.0, verbose=0):

@@ -15,7 +15,7 @@ import scipy.optimize
 
 from .prox import kkt_violation
 
-__all__ = ["lbfgs", "lbfgs_restarted"]
+__all__ = ["lbfgs", "lbfgs_restarted", "requirement_missing"]
 
 
 # L-BFGS-B may stop early (line-search failure, ftol) short of the KKT target;
@@ -23,6 +23,23 @@ __all__ = ["lbfgs", "lbfgs_restarted"]
 _LBFGS_RESTARTS = 5
 # L-BFGS-B's relative-decrease stop: tiny, so that its projected-gradient test decides.
 _DEFAULT_FTOL = 64 * np.finfo(float).eps
+
+
+def requirement_missing(loss, penalty):
+    """Why split-variable L-BFGS-B cannot minimise ``loss + penalty``, or None if it can.
+
+    It needs the loss's gradient, and a penalty that is differentiable or
+    ``l1_strength * ||w||_1`` plus a differentiable part (``l1_l2_form``).
+    """
+    if loss is not None and not loss.differentiable:
+        return f"the loss {loss!r} is not differentiable; solver='lbfgs' needs a gradient."
+    if not (penalty.differentiable or penalty.l1_l2_form):
+        return (
+            f"the penalty {penalty!r} is neither differentiable nor of the L1/L2 form (l1_l2_form); "
+            "solver='lbfgs' represents only an L1 part exactly. Use a solver that takes the "
+            "penalty's proximal operator ('fista', or 'newton' for a separable penalty)."
+        )
+    return None
 
 
 def lbfgs(
@@ -47,8 +64,8 @@ def lbfgs(
     x0 : ndarray of shape (n,)
         Starting point.
     penalty : BasePenalty
-        Its ``smooth_part`` must be differentiable and its ``nonsmooth_part``
-        an L1 penalty (or none): that is what split variables can represent.
+        Differentiable, or of the L1/L2 form (``l1_l2_form``): its L1 part is
+        what split variables can represent (:func:`requirement_missing`).
     penalized : ndarray of bool of shape (n,)
         Which coordinates of ``x`` are penalised (weights, not intercepts).
     max_iter, tol, max_fun, ftol : int, float, int, float
@@ -64,10 +81,11 @@ def lbfgs(
     result : scipy.optimize.OptimizeResult
         scipy's result (``nit``, ``status``, ``message``, ``fun``).
     """
-    smooth, nonsmooth = penalty.smooth_part, penalty.nonsmooth_part
-    l1 = getattr(penalty, "l1_strength", None) if hasattr(nonsmooth, "prox") else None
-    if l1 is None:
-        raise ValueError(f"lbfgs cannot handle the non-smooth penalty {nonsmooth!r}.")
+    missing = requirement_missing(None, penalty)
+    if missing:
+        raise ValueError(missing)
+    smooth = penalty.smooth_part
+    l1 = 0.0 if penalty.differentiable else penalty.l1_strength
     x0 = np.asarray(x0, dtype=np.float64)
     penalized = np.asarray(penalized, dtype=bool)
 
@@ -83,7 +101,19 @@ def lbfgs(
         result = _run(objective, x0, None, max_iter, tol, max_fun, ftol, callback)
         return result.x, result
 
-    # z = [x with the penalised coordinates replaced by u, then v]
+    objective, z0, bounds, unsplit = _split_variables(value_and_grad, x0, penalized, smooth, l1)
+    result = _run(
+        objective, z0, bounds, max_iter, tol, max_fun, ftol, callback and (lambda z: callback(unsplit(z)))
+    )
+    return unsplit(result.x), result
+
+
+def _split_variables(value_and_grad, x0, penalized, smooth, l1):
+    """The problem in ``z = [x with the penalised coordinates replaced by u, then v]``, ``x = u - v``.
+
+    Returns the objective of ``z`` (value and gradient), its start, its bounds (``u, v >= 0``)
+    and the map back from ``z`` to ``x``.
+    """
     n_pen = int(penalized.sum())
 
     def unsplit(z):
@@ -108,10 +138,7 @@ def lbfgs(
     bounds = [(None, None)] * x0.size + [(0, None)] * n_pen
     for i in np.flatnonzero(penalized):
         bounds[i] = (0, None)
-    result = _run(
-        objective, z0, bounds, max_iter, tol, max_fun, ftol, callback and (lambda z: callback(unsplit(z)))
-    )
-    return unsplit(result.x), result
+    return objective, z0, bounds, unsplit
 
 
 def _run(objective, z0, bounds, max_iter, tol, max_fun, ftol, callback):

@@ -55,10 +55,10 @@ def proximal_step(theta, grad, penalty, penalized, move):
     array([0.65, 0.  , 2.  ])
     """
     smooth, nonsmooth = penalty.smooth_part, penalty.nonsmooth_part
-    if smooth.alpha:
+    if not smooth.is_zero:
         grad[penalized] += smooth.gradient(theta[penalized])
     step = move(theta, grad)
-    if nonsmooth.alpha:
+    if not nonsmooth.is_zero:
         step_w = step if np.ndim(step) == 0 else step[penalized]
         if isinstance(penalized, slice):  # a view: prox in place
             nonsmooth.prox(theta[penalized], step_w, out=theta[penalized])

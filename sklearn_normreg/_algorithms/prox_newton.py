@@ -19,23 +19,20 @@ makes the solver fast without compiled code.
 """
 
 import numpy as np
-import scipy.linalg
 import scipy.sparse as sp
 
 from .._objective.linear import LinearObjective
 from .._progress import ProgressMonitor
 from .lbfgs import lbfgs
+from .prox import kkt_violation
+from .quadratic_model import minimise_model
 
-__all__ = ["gram_prox_newton", "prox_newton"]
+__all__ = ["gram_prox_newton", "prox_newton", "requirement_missing"]
 
 _MIN_WORKING_SET = 10
 # Coordinate descent on one quadratic model stops at this share of the
 # working-set violation it starts from (an inexact Newton step, as skglm).
 _INNER_SHARE = 0.3
-_MAX_CD_EPOCHS = 100
-_ACTIVE_SWEEPS = 3
-# Largest support solved exactly by one linear system (its cost grows as the cube).
-_MAX_ACTIVE_SOLVE = 1500
 _MAX_BACKTRACKS = 40
 _ARMIJO = 1e-4
 # Relative accuracy of a computed objective value (a sum of n rounded terms).
@@ -109,7 +106,7 @@ class _Restricted:
         if self._fixed_hessian is not None:
             return self._fixed_hessian
         H = self._hessian(raw)
-        if getattr(self.data.loss, "constant_curvature", False):
+        if self.data.loss.constant_curvature:
             self._fixed_hessian = H
         return H
 
@@ -131,118 +128,20 @@ class _Restricted:
         return H
 
 
-def _solve_psd(system, rhs):
-    """Solve a symmetric positive semi-definite system.
+def requirement_missing(loss, penalty):
+    """Why working-set proximal Newton cannot minimise ``loss + penalty``, or None if it can.
 
-    A ridge of 1e-12 times each coordinate's own diagonal keeps the Cholesky
-    factorisation defined on null directions (an unpenalised multinomial
-    model's shift of all rows), where the right-hand side has no component
-    anyway; per coordinate, so that a huge penalty on the weights does not
-    freeze the intercepts. Least squares if it still fails.
+    It needs the loss's curvature (``has_hessian``) and a separable penalty (coordinate
+    descent takes its proximal operator one coordinate at a time).
     """
-    system = system.copy()
-    diagonal = np.diag_indices_from(system)
-    system[diagonal] += 1e-12 * np.abs(system[diagonal]) + 1e-300
-    try:
-        return scipy.linalg.cho_solve(scipy.linalg.cho_factor(system), rhs)
-    except np.linalg.LinAlgError:
-        return scipy.linalg.lstsq(system, rhs)[0]
-
-
-def _minimise_model(H, grad, z, penalized, l1, l2, tol, free_scale):
-    """Minimise ``grad.(v - z) + 0.5 (v - z)' H (v - z) + penalty(v[penalized])`` over ``v``."""
-    if l1 == 0:  # a quadratic: (H + l2 P) (v - z) = -(grad + l2 P z)
-        return z + _solve_psd(H + np.diag(l2 * penalized), -(grad + l2 * penalized * z))
-    return _coordinate_descent(H, grad, z, penalized, l1, l2, tol, free_scale)
-
-
-def _active_set_step(H, grad, z, v, penalized, l1, l2):
-    """Move ``v`` towards the model's minimiser on ``v``'s support and signs.
-
-    On a fixed support with fixed signs the model is a quadratic: one linear
-    solve gives its minimiser, where coordinate descent would crawl on an
-    ill-conditioned Hessian (nearly separable data, tiny penalties). If that
-    minimiser keeps the signs it is returned; otherwise ``v`` moves along the
-    segment towards it up to the first coordinate that reaches zero (the
-    model decreases all along it), which leaves the support.
-    Returns ``v`` itself when the support is too large to solve.
-    """
-    active = np.flatnonzero((v != 0) | ~penalized)
-    if active.size > _MAX_ACTIVE_SOLVE:
-        return v
-    signs = np.sign(v[active]) * penalized[active]
-    system = H[np.ix_(active, active)] + np.diag(l2 * penalized[active])
-    solution = _solve_psd(system, (H[active] @ z) - grad[active] - l1 * signs)
-    direction = solution - v[active]
-    crossing = (np.sign(solution) != signs) & (signs != 0)
-    moved = v.copy()
-    if not np.any(crossing):
-        moved[active] = solution
-        return moved
-    reach = np.full(active.size, np.inf)
-    reach[crossing] = -v[active][crossing] / direction[crossing]
-    fraction = reach.min()
-    moved[active] += fraction * direction
-    moved[active[reach <= fraction]] = 0.0
-    return moved
-
-
-def _coordinate_descent(H, grad, z, penalized, l1, l2, tol, free_scale):
-    """The L1 quadratic model's minimiser by cyclic coordinate descent, from ``v = z``.
-
-    Closed-form coordinate minimisers: ``soft_threshold(H_jj z_j - u, l1) /
-    (H_jj + l2)`` on penalised coordinates. After each full sweep, sweeps over
-    the non-zero coordinates only (the usual active-set speed-up) until they
-    settle, then an exact step on that support (:func:`_active_set_step`);
-    stops when the model's KKT violation is at most ``tol``.
-    """
-    v = z.copy()
-    Hd = np.zeros_like(z)  # H (v - z), kept up to date
-    diag = np.diag(H).tolist()
-    pen = penalized.tolist()
-    order = [j for j in range(z.size) if diag[j] > 0 or (pen[j] and l2 > 0)]
-    for _ in range(_MAX_CD_EPOCHS):
-        for sweep, repeats in ((order, 1), (None, _ACTIVE_SWEEPS)):
-            if sweep is None:
-                sweep = [j for j in order if v[j] != 0 or not pen[j]]
-            for _ in range(repeats):
-                largest = 0.0
-                for j in sweep:
-                    h = diag[j]
-                    vj, zj = float(v[j]), float(z[j])
-                    u = float(grad[j]) + float(Hd[j]) - h * (vj - zj)
-                    if pen[j]:
-                        target = h * zj - u
-                        new = (target - l1 if target > l1 else target + l1 if target < -l1 else 0.0) / (
-                            h + l2
-                        )
-                    else:
-                        new = zj - u / h
-                    delta = new - vj
-                    if delta != 0.0:
-                        v[j] = new
-                        Hd += delta * H[j]
-                        largest = max(largest, abs(delta) * h)
-                if largest <= 0.1 * tol:
-                    break
-        if _kkt(v, grad + Hd, penalized, l1, l2, free_scale) <= tol:
-            break
-        v = _active_set_step(H, grad, z, v, penalized, l1, l2)
-        Hd = H @ (v - z)
-        if _kkt(v, grad + Hd, penalized, l1, l2, free_scale) <= tol:
-            break
-    return v
-
-
-def _kkt(v, grad, penalized, l1, l2, free_scale):
-    """Largest KKT violation of ``grad`` (data part) at ``v`` for the elastic net on ``penalized``.
-
-    The free coordinates' violations count ``free_scale`` times (see :func:`prox_newton`).
-    """
-    w = v[penalized]
-    g = grad[penalized] + l2 * w
-    pen = np.where(w != 0, np.abs(g + l1 * np.sign(w)), np.maximum(np.abs(g) - l1, 0))
-    return float(max(pen.max(initial=0.0), free_scale * np.abs(grad[~penalized]).max(initial=0.0)))
+    if not loss.has_hessian:
+        return (
+            f"the loss {loss!r} declares no curvature (has_hessian); solver='newton' needs a Hessian. "
+            "Use solver='lbfgs' or 'fista'."
+        )
+    if not penalty.separable:
+        return f"the penalty {penalty!r} is not separable; solver='newton' needs a coordinate-wise prox."
+    return None
 
 
 def _finite_gradient(problem, raw):
@@ -258,21 +157,20 @@ def _newton_inner(problem, z, penalty, tol, max_steps, free_scale):
     (with the last, best point and the number of steps taken to it in its args)
     when the line search cannot decrease the objective.
     """
-    l1, l2 = penalty.l1_strength, penalty.l2_strength
     penalized = problem.penalized
     raw = problem.raw(z)
     grad = _finite_gradient(problem, raw)
     objective = problem.data.value_at(raw) + penalty.value(z[penalized])
     monitor = ProgressMonitor(_NEWTON_PATIENCE)
     for step in range(max_steps):
-        violation = _kkt(z, grad, penalized, l1, l2, free_scale)
+        violation = kkt_violation(z, grad, penalty, penalized, free_scale)
         if violation <= tol:
             return z, step
         if monitor.stalled(violation, objective):
             raise SolverStall(z, step)
         H = problem.hessian(raw)
         _check_finite(H, "the Hessian")
-        v = _minimise_model(H, grad, z, penalized, l1, l2, _INNER_SHARE * violation, free_scale)
+        v = minimise_model(H, grad, z, penalized, penalty, _INNER_SHARE * violation, free_scale)
         d = v - z
         if not np.any(d):
             raise SolverStall(z, step)
@@ -284,7 +182,7 @@ def _newton_inner(problem, z, penalty, tol, max_steps, free_scale):
             # full step when it lowers the KKT violation.
             candidate, raw_candidate = v, raw + raw_d
             new_grad = _finite_gradient(problem, raw_candidate)
-            if _kkt(candidate, new_grad, penalized, l1, l2, free_scale) >= violation:
+            if kkt_violation(candidate, new_grad, penalty, penalized, free_scale) >= violation:
                 raise SolverStall(z, step)
             new_objective = problem.data.value_at(raw_candidate) + penalty.value(candidate[penalized])
         else:
@@ -370,7 +268,7 @@ def prox_newton(objective, penalty, theta0, *, tol, max_iter, free_scale=1.0, ve
         # the working set holds the worst violator, so at least one step is taken; a loss of
         # constant curvature has an exact quadratic model, solved to the end at the cost of
         # working-set-sized sweeps (each outer step costs a pass over X)
-        exact_model = getattr(objective.loss, "constant_curvature", False)
+        exact_model = objective.loss.constant_curvature
         inner_tol = 0.5 * tol if exact_model else max(0.1 * violation, 0.5 * tol)
         if z.size > MAX_NEWTON_SIZE:  # too large for a dense Hessian: split L-BFGS-B on the columns
             z, steps = _lbfgs_inner(problem, z, penalty, inner_tol, max_iter - n_iter)
@@ -399,7 +297,7 @@ def gram_prox_newton(gram, penalty, W0, *, tol, max_iter, verbose=0):
     element-wise) and is solved on its own. The full gradient ``(G W^T - q)^T / K``
     needs only ``G``'s columns on the support; the quadratic model of a working set is
     the objective itself restricted to it (exact Hessian ``G[ws, ws] / K``), solved by
-    :func:`_coordinate_descent` to the end. ``X`` is read only for the Gram columns of
+    coordinate descent (:mod:`.quadratic_model`) to the end. ``X`` is read only for the Gram columns of
     the features that enter a working set (one matrix product each time).
 
     Parameters
@@ -427,7 +325,6 @@ def gram_prox_newton(gram, penalty, W0, *, tol, max_iter, verbose=0):
         Whether a working set could not progress short of ``tol`` (precision reached).
     """
     K, p = gram.n_outputs, gram.n_features
-    l1, l2 = penalty.l1_strength, penalty.l2_strength
     W = np.array(W0, dtype=np.float64).reshape(K, p)
     n_iter, violations, any_stalled = 0, [], False
     for k in range(K):
@@ -458,7 +355,7 @@ def gram_prox_newton(gram, penalty, W0, *, tol, max_iter, verbose=0):
             z = w[columns]
             penalized = np.ones(columns.size, dtype=bool)
             # the model is the restricted objective itself (a quadratic): solved to the end
-            v = _minimise_model(H, grad[columns], z, penalized, l1, l2, 0.5 * tol, 1.0)
+            v = minimise_model(H, grad[columns], z, penalized, penalty, 0.5 * tol, 1.0)
             n_iter += 1
             if not np.any(v != z):
                 stalled = True

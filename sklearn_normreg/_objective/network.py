@@ -10,6 +10,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.extmath import safe_sparse_dot
 
+from ..losses import ResidualLoss
+
 __all__ = ["MLPLayout", "MLPObjective"]
 
 
@@ -82,24 +84,22 @@ class MLPObjective:
     layout : MLPLayout
     activation : class from ``_activations.ACTIVATIONS``
         Used on every hidden layer.
-    loss : loss object
+    loss : BaseLoss or None
         With an element-wise ``loss_gradient(Y, raw)``; nothing here assumes a
         particular loss. A sample's loss is the mean over its outputs, or the
-        sum when the loss says ``sums_outputs`` (the log-losses).
+        sum when the loss says ``sums_outputs`` (the log-losses). None: forward passes only.
     """
 
     def __init__(self, layout, activation, loss):
         self.layout = layout
         self.activation = activation
         self.loss = loss
-        self._output_mean = not getattr(loss, "sums_outputs", False)
+        self._output_mean = not (loss is not None and loss.sums_outputs)  # (no loss: forward passes only)
         self._buffers = {}
         # A residual loss (value and derivative of ``raw - y``, element-wise) is fed the residual
         # directly, computed into a buffer: its ``loss_gradient`` would check dtypes and allocate
         # at every batch, which costs as much as a small network's products.
-        from ..losses import BaseLoss
-
-        residual = isinstance(loss, BaseLoss) and type(loss).loss_gradient is BaseLoss.loss_gradient
+        residual = isinstance(loss, ResidualLoss) and type(loss).loss_gradient is ResidualLoss.loss_gradient
         self._residual_loss = loss._value_and_derivative if residual else None
 
     def _workspace(self, n_samples, dtype):
