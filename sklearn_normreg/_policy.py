@@ -83,12 +83,19 @@ def solve(
     - ``'lbfgs'``: split-variable L-BFGS-B, restarted where it stops early;
     - ``'fista'``: accelerated proximal gradient;
     - ``'auto'``: ``'newton'`` or ``'lbfgs'``, whichever has the smaller
-      estimated cost (:func:`_estimated_costs`: L-BFGS-B's expected iterations
+      estimated cost (:mod:`._cost_model`: L-BFGS-B's expected iterations
       times a gradient, against a few Newton steps that each build the
       working set's Hessian), from the rows, features, stored entries,
       coefficient rows and penalty; calibrated on the grid of
-      ``benchmarks/bench_auto.py``. Non-smooth losses (absolute, quantile) go
-      to the exact methods of :mod:`._nonsmooth`, certified by the duality gap.
+      ``benchmarks/bench_auto.py``. Piecewise-linear losses (absolute, quantile)
+      go to the exact methods of :mod:`._algorithms.nonsmooth`, certified by the
+      duality gap. A loss or penalty outside the cost model (a user's) gets the
+      first of newton, lbfgs, fista that supports it.
+
+    Each algorithm says what it needs from the loss and the penalty (their
+    declared capabilities; ``requirement_missing`` in its module): a solver
+    asked for that cannot fit the model raises a ValueError naming what is
+    missing, and the polish skips it.
 
     When the chosen solver stalls short of the target, the ``polish`` methods
     continue from its point in turn (proximal Newton on all coefficients when

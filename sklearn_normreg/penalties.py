@@ -13,7 +13,7 @@ What a penalty must give is ``value(w)`` and ``prox(w, step)``, the proximal
 operator ``argmin_v 0.5 * ||v - w||^2 + step * value(v)`` with ``step`` a scalar
 or an array broadcasting against ``w`` (per-coordinate steps, as in Adam or
 coordinate descent). Every algorithm goes through these: FISTA, the MLP's
-proximal Adam and SGD, and working-set coordinate descent (:meth:`BasePenalty.prox_scalar`).
+proximal Adam and SGD, and working-set coordinate descent (:meth:`BasePenalty.scalar_prox`).
 The rest is optional and declared:
 
 - ``differentiable`` (with ``gradient``): the whole penalty is smooth;
@@ -116,13 +116,15 @@ class BasePenalty:
         """``argmin_v 0.5 * ||v - w||^2 + step * value(v)``; ``step`` broadcasts against ``w``."""
         raise NotImplementedError(f"{type(self).__name__} must implement prox(w, step, out=None).")
 
-    def prox_scalar(self, x, step):
-        """:meth:`prox` of one coordinate (a float), for coordinate descent.
+    def scalar_prox(self):
+        """A function ``(x, step) -> float``: :meth:`prox` of one coordinate, for coordinate descent.
 
-        Generic: one call of :meth:`prox`; the named penalties override it with
-        float arithmetic, since coordinate descent calls it once per coordinate.
+        Generic: one call of :meth:`prox`; the named penalties return float
+        arithmetic with their strengths bound, since coordinate descent calls it
+        once per coordinate update.
         """
-        return float(self.prox(np.array([x]), step)[0])
+        prox = self.prox
+        return lambda x, step: float(prox(np.array([x]), step)[0])
 
     @property
     def is_zero(self):
@@ -196,6 +198,10 @@ class _L1L2Penalty(BasePenalty):
 
     parameters = ("alpha",)
     l1_l2_form = True
+    # the shares of alpha on ||w||_1 and on 0.5 ||w||_2^2 (plain attributes: coordinate descent
+    # reads the strengths once per coordinate)
+    l1_share = 0.0
+    l2_share = 0.0
 
     def __init__(self, alpha=1.0):
         if not alpha >= 0:
@@ -209,17 +215,22 @@ class _L1L2Penalty(BasePenalty):
     @property
     def l1_strength(self):
         """Weight of ``||w||_1`` in the penalty."""
-        return self.nonsmooth_part.alpha
+        return self.alpha * self.l1_share
 
     @property
     def l2_strength(self):
         """Weight of ``0.5 * ||w||_2^2`` in the penalty."""
-        return self.smooth_part.alpha
+        return self.alpha * self.l2_share
 
-    def prox_scalar(self, x, step):
-        l1, l2 = step * self.l1_strength, step * self.l2_strength
-        shrunk = x - l1 if x > l1 else x + l1 if x < -l1 else 0.0
-        return shrunk / (1 + l2)
+    def scalar_prox(self):
+        a1, a2 = self.l1_strength, self.l2_strength
+
+        def prox(x, step):
+            threshold = step * a1
+            shrunk = x - threshold if x > threshold else x + threshold if x < -threshold else 0.0
+            return shrunk / (1 + step * a2)
+
+        return prox
 
     def subdiff_distance(self, w, grad):
         g = grad + self.l2_strength * w
@@ -227,8 +238,6 @@ class _L1L2Penalty(BasePenalty):
         if a1 == 0:
             return np.abs(g)
         return np.where(w != 0, np.abs(g + a1 * np.sign(w)), np.maximum(np.abs(g) - a1, 0))
-
-    l1_share = 0.0  # the share of alpha on ||w||_1
 
     def alpha_max(self, grad):
         """The smallest ``alpha`` for which ``w = 0`` is optimal, given the data gradient there.
@@ -286,6 +295,7 @@ class L2Penalty(_L1L2Penalty):
 
     name = "l2"
     differentiable = True
+    l2_share = 1.0
 
     def value(self, w):
         w = np.ravel(w)
@@ -344,6 +354,7 @@ class ElasticNetPenalty(_L1L2Penalty):
         if not 0 <= l1_ratio <= 1:
             raise ValueError(f"l1_ratio must be in [0, 1], got {l1_ratio!r}.")
         self.l1_ratio = self.l1_share = l1_ratio
+        self.l2_share = 1 - l1_ratio
 
     @property
     def smooth_part(self):

@@ -82,7 +82,7 @@ def _coordinate_descent(H, grad, z, penalized, penalty, tol, free_scale):
 
     Each coordinate's minimiser is the penalty's proximal operator with the
     step ``1 / H_jj``: ``prox(z_j - u / H_jj)``, ``u`` the model's slope at
-    ``z_j`` (:meth:`~sklearn_normreg.penalties.BasePenalty.prox_scalar`, float
+    ``z_j`` (:meth:`~sklearn_normreg.penalties.BasePenalty.scalar_prox`, float
     arithmetic for the named penalties). After each full sweep, sweeps over the
     non-zero coordinates only (the usual active-set speed-up) until they settle,
     then an exact step on that support (:func:`_active_set_step`); stops when
@@ -92,7 +92,7 @@ def _coordinate_descent(H, grad, z, penalized, penalty, tol, free_scale):
     Hd = np.zeros_like(z)  # H (v - z), kept up to date
     diag = np.diag(H).tolist()
     pen = penalized.tolist()
-    prox = penalty.prox_scalar
+    prox = penalty.scalar_prox()
     order = [j for j in range(z.size) if diag[j] > 0]
     for _ in range(_MAX_CD_EPOCHS):
         for sweep, repeats in ((order, 1), (None, _ACTIVE_SWEEPS)):
