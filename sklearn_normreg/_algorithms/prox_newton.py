@@ -1,4 +1,4 @@
-"""Working-set proximal Newton for linear models with an L1 / elastic-net penalty.
+"""Working-set proximal Newton for linear models with a separable penalty (L1, elastic net, ...).
 
 The recipe of glmnet, blitz, celer and skglm, in numpy and scipy:
 
@@ -8,8 +8,9 @@ The recipe of glmnet, blitz, celer and skglm, in numpy and scipy:
   and growing with the support;
 - inner loop, on the working-set columns only: proximal Newton steps. Each
   builds the Hessian of the data term on those columns (intercepts included),
-  solves the L1 / elastic-net quadratic model by cyclic coordinate descent on
-  that small dense matrix, and backtracks along the result (Armijo);
+  solves the quadratic model plus the penalty by cyclic coordinate descent on
+  that small dense matrix (each coordinate through the penalty's proximal
+  operator, :mod:`.quadratic_model`), and backtracks along the result (Armijo);
 - the fit stops only on the full-problem KKT certificate.
 
 A Python loop over coordinates is slow per step, but it runs on a matrix of
@@ -219,7 +220,8 @@ def prox_newton(objective, penalty, theta0, *, tol, max_iter, free_scale=1.0, ve
     objective : LinearObjective
         Its loss must give ``sample_hessian``.
     penalty : BasePenalty
-        ``l1_strength * ||W||_1 + 0.5 * l2_strength * ||W||^2`` (any penalty here).
+        Separable (its ``scalar_prox`` solves one coordinate); the support of the
+        weights is its ``support``.
     theta0 : ndarray of shape (objective.size,)
         Starting point; its support seeds the first working set (warm starts and
         regularisation paths reuse it).
