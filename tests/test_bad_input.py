@@ -209,6 +209,7 @@ for func in FUNCTIONS:
 
 Y_CLASSES = np.arange(12) % 2
 Y_REAL = RNG.normal(size=12)
+Y_COUNTS = RNG.poisson(2.0, size=12).astype(float) + np.eye(12)[0]  # counts, at least one positive
 
 
 def _fit(est):
@@ -232,6 +233,18 @@ def _models():
         ("linear", lambda **p: NormRegLinearRegression(**{"loss": "huber", "penalty": "l1", **p}), Y_REAL),
         ("linear-quantile", lambda **p: NormRegLinearRegression(**{"loss": "quantile", **p}), Y_REAL),
         ("linear-cv", lambda **p: NormRegLinearRegressionCV(**{"alphas": 2, "cv": 2, **p}), Y_REAL),
+        (
+            "linear-poisson",
+            lambda **p: NormRegLinearRegression(**{"loss": "poisson", "penalty": "l1", **p}),
+            Y_COUNTS,
+        ),
+        (
+            "mlp-poisson",
+            lambda **p: NormRegMLPRegressor(
+                **{"loss": "poisson", "hidden_layer_sizes": (3,), "max_iter": 5, **p}
+            ),
+            Y_COUNTS,
+        ),
         (
             "mlp-classifier",
             lambda **p: NormRegMLPClassifier(**{"hidden_layer_sizes": (3,), "max_iter": 5, **p}),
@@ -546,6 +559,28 @@ for name, make, y_good in _models():
             "Input y contains NaN",
         )
         for dtype in [target_dtype, "boolean"]
+    ]
+# targets outside a deviance loss's domain, refused by name
+for estimator_name, make in (
+    ("linear", lambda **p: NormRegLinearRegression(**p)),
+    ("linear-cv", lambda **p: NormRegLinearRegressionCV(alphas=2, cv=2, **p)),
+    ("mlp", lambda **p: NormRegMLPRegressor(hidden_layer_sizes=(3,), max_iter=5, **p)),
+):
+    CASES += [
+        (
+            f"{estimator_name}-{loss}{power}-{what}",
+            _fit(make(loss=loss, power=power)),
+            lambda y=y: dict(X=X_GOOD.copy(), y=np.array(y, dtype=float)),
+            ValueError,
+            fragment,
+        )
+        for loss, power, what, y, fragment in [
+            ("poisson", 0.0, "negative-count", [-1.0] + [2.0] * 11, "needs targets y >= 0"),
+            ("poisson", 0.0, "all-zero", [0.0] * 12, "needs a positive mean target"),
+            ("gamma", 0.0, "zero", [0.0] + [2.0] * 11, "needs targets y > 0"),
+            ("tweedie", 1.5, "negative", [-0.5] + [2.0] * 11, "needs targets y >= 0"),
+            ("tweedie", 3.0, "zero", [0.0] + [2.0] * 11, "needs targets y > 0"),
+        ]
     ]
 CASES.append(
     (

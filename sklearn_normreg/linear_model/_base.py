@@ -41,13 +41,22 @@ class _LinearModelBase(BaseEstimator):
             )
 
     def _start(self, objective, continue_fit):
-        """Starting parameters: the fitted ones when continuing (and shapes agree), else zeros."""
+        """Starting parameters: the fitted ones when continuing (and shapes agree), else zeros.
+
+        With the log link the intercepts start at the log of the targets' mean (as
+        scikit-learn's GLMs): at zero they would predict a mean of 1 whatever the
+        scale of the counts, far from the solution for the first Newton steps.
+        """
         theta = np.zeros(objective.size, dtype=np.float64)
         fitted_shape = (objective.n_outputs, objective.n_features)
         if continue_fit and hasattr(self, "coef_") and np.atleast_2d(self.coef_).shape == fitted_shape:
             theta[: objective.n_weights] = np.ravel(self.coef_)
             if objective.fit_intercept:
                 theta[objective.n_weights :] = self.intercept_
+        elif objective.fit_intercept and objective.loss.link == "log":
+            weights = objective.weights.astype(np.float64)
+            y = np.asarray(objective.y, dtype=np.float64).reshape(len(weights), -1)
+            theta[objective.n_weights :] = [objective.loss.best_constant(column, weights) for column in y.T]
         return theta
 
     def _solve(self, objective, theta0, alpha):

@@ -17,7 +17,6 @@ from sklearn.utils.metadata_routing import (
 )
 
 from .._validation import checked_weights
-from ..losses import get_loss
 from ..penalties import PENALTIES, get_penalty
 from ._base import _validated
 from ._cv_path import _cross_validated_path, _explicit_alphas, _geometric_grid
@@ -274,7 +273,7 @@ class NormRegLinearRegressionCV(_CrossValidatedMixin, NormRegLinearRegression):
     l1_ratios : array-like of float, default=None
         With ``penalty='elasticnet'``, the l1_ratios to cross-validate too
         (each with its own alpha grid, as ``ElasticNetCV``); None: ``l1_ratio`` only.
-    loss, penalty, l1_ratio, huber_delta, quantile, fit_intercept, solver, tol, max_iter, verbose
+    loss, penalty, l1_ratio, huber_delta, quantile, power, fit_intercept, solver, tol, max_iter, verbose
         As in :class:`NormRegLinearRegression`.
     cv : int, cross-validation generator or iterable, default=None
         As in scikit-learn (None: 5-fold).
@@ -345,6 +344,7 @@ class NormRegLinearRegressionCV(_CrossValidatedMixin, NormRegLinearRegression):
         l1_ratios=None,
         huber_delta=1.0,
         quantile=0.5,
+        power=0.0,
         fit_intercept=True,
         cv=None,
         scoring=None,
@@ -363,6 +363,7 @@ class NormRegLinearRegressionCV(_CrossValidatedMixin, NormRegLinearRegression):
         self.l1_ratios = l1_ratios
         self.huber_delta = huber_delta
         self.quantile = quantile
+        self.power = power
         self.fit_intercept = fit_intercept
         self.cv = cv
         self.scoring = scoring
@@ -399,8 +400,7 @@ class NormRegLinearRegressionCV(_CrossValidatedMixin, NormRegLinearRegression):
         return self
 
     def _default_scorer(self):
-        loss = get_loss(self.loss, huber_delta=self.huber_delta, quantile=self.quantile)
-        return make_scorer(_mean_loss, greater_is_better=False, loss=loss)
+        return make_scorer(_mean_loss, greater_is_better=False, loss=self._loss())
 
     @property
     def _grid_ratio(self):
@@ -423,6 +423,6 @@ class NormRegLinearRegressionCV(_CrossValidatedMixin, NormRegLinearRegression):
 
 def _mean_loss(y_true, y_pred, *, loss, sample_weight=None):
     """The weighted mean of ``loss`` (the mean over outputs per sample): the regression CV's metric."""
-    raw = np.asarray(y_pred).reshape(len(y_pred), -1)
+    raw = loss.raw_prediction_of(np.asarray(y_pred).reshape(len(y_pred), -1))
     per_sample = loss.loss(np.asarray(y_true).reshape(raw.shape), raw).mean(axis=1)
     return float(np.average(per_sample, weights=sample_weight))

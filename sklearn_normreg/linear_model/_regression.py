@@ -6,6 +6,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.linear_model._base import LinearModel
+from sklearn.metrics import d2_tweedie_score
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._algorithms.prox_newton import gram_prox_newton
@@ -25,8 +26,10 @@ class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
         (1 / sum(s)) * sum_i s_i * mean_over_outputs(loss(y_i, x_i W^T + b)) + alpha * penalty(W)
 
     with sample weights ``s`` and unpenalised intercepts ``b``; ``y`` may have
-    several columns (outputs). Any of the four losses with any of the four
-    penalties, one estimator, so ``GridSearchCV`` can search over them.
+    several columns (outputs). Any of the losses with any of the penalties, one
+    estimator, so ``GridSearchCV`` can search over them. The deviance losses
+    (Poisson, Gamma, Tweedie) act on ``x_i W^T + b`` through the log link: the
+    model predicts the mean ``exp(x_i W^T + b)``.
 
     Links to scikit-learn (same objective, tested):
 
@@ -37,7 +40,11 @@ class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
     - ``QuantileRegressor(quantile=q, alpha=a)``: ours with ``loss='quantile'``,
       ``penalty='l1'`` and the same ``alpha``;
     - ``HuberRegressor`` estimates a scale jointly with the coefficients, so it
-      minimises another objective; ``huber_delta`` here is in the units of ``y``.
+      minimises another objective; ``huber_delta`` here is in the units of ``y``;
+    - ``PoissonRegressor(alpha=a)`` / ``GammaRegressor`` / ``TweedieRegressor(power=p,
+      link='log')``: ours with that loss, ``penalty='l2'`` and the same ``alpha``;
+      with ``'l1'`` / ``'elasticnet'``, glum's ``GeneralizedLinearRegressor`` with the
+      same ``alpha`` and ``l1_ratio``.
 
     How it is solved: smooth losses (squared, Huber) by the working-set
     proximal Newton solver (or L-BFGS-B, see ``solver``) to a relative KKT
@@ -49,10 +56,14 @@ class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
 
     Parameters
     ----------
-    loss : {'squared_error', 'absolute_error', 'huber', 'quantile', 'l2', 'l1'}, default='squared_error'
+    loss : {'squared_error', 'absolute_error', 'huber', 'quantile', 'poisson', 'gamma', \
+            'tweedie', 'l2', 'l1'} or BaseLoss, default='squared_error'
         Data-fit loss on the residual ``prediction - y``: ``0.5 r^2``, ``|r|``,
         Huber, or the pinball loss of level ``quantile`` (``'l2'`` and ``'l1'``
-        are aliases of the first two).
+        are aliases of the first two); or half the unit deviance of the Poisson,
+        Gamma or Tweedie (``power``) distribution with the log link, for counts
+        and positive targets (``score`` is then D^2, the fraction of deviance
+        explained); or a loss object (:mod:`sklearn_normreg.losses`).
     penalty : {'l2', 'l1', 'elasticnet'} or None, default='l2'
         ``0.5 ||W||^2``, ``||W||_1``, ``l1_ratio ||W||_1 + 0.5 (1 - l1_ratio) ||W||^2``.
     alpha : float, default=1e-4
@@ -64,6 +75,9 @@ class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
     quantile : float, default=0.5
         Level in (0, 1) of the quantile loss: the model predicts the
         ``quantile``-quantile of ``y`` given ``x`` (0.5: the median).
+    power : float, default=0.0
+        Tweedie power of ``loss='tweedie'``, as ``TweedieRegressor``'s: 0 normal,
+        1 Poisson, (1, 2) compound Poisson-Gamma, 2 Gamma, 3 inverse Gaussian.
     fit_intercept : bool, default=True
         Whether to fit (unpenalised) intercepts.
     solver : {'auto', 'newton', 'lbfgs', 'fista'}, default='auto'
@@ -127,6 +141,7 @@ class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
         "huber_delta": [Interval(Real, 0, None, closed="neither")],
         "quantile": [Interval(Real, 0, 1, closed="neither")],
+        "power": [Interval(Real, None, None, closed="neither")],
         "fit_intercept": ["boolean"],
         "solver": [StrOptions({"auto", "newton", "lbfgs", "fista"})],
         "tol": [Interval(Real, 0, None, closed="neither")],
@@ -144,6 +159,7 @@ class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
         l1_ratio=0.5,
         huber_delta=1.0,
         quantile=0.5,
+        power=0.0,
         fit_intercept=True,
         solver="auto",
         tol=1e-8,
@@ -157,6 +173,7 @@ class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
         self.l1_ratio = l1_ratio
         self.huber_delta = huber_delta
         self.quantile = quantile
+        self.power = power
         self.fit_intercept = fit_intercept
         self.solver = solver
         self.tol = tol
@@ -269,10 +286,62 @@ class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
             _warn_not_converged("newton", n_iter, tol, violation, True)
         return theta, n_iter, violation, data_term
 
+    def _loss(self):
+        return get_loss(self.loss, huber_delta=self.huber_delta, quantile=self.quantile, power=self.power)
+
     def _objective(self, X, y, sample_weight):
         self._single_target = y.ndim == 1
-        loss = get_loss(self.loss, huber_delta=self.huber_delta, quantile=self.quantile)
+        loss = self._loss()
+        loss.validate_targets(y, sample_weight)
         return LinearObjective(loss, X, y.astype(X.dtype, copy=False), sample_weight, self.fit_intercept)
+
+    def predict(self, X):
+        """Predict with the fitted model: ``inverse_link(X W^T + b)``.
+
+        The identity for the residual losses; the mean ``exp(X W^T + b)`` for the
+        deviance losses (log link).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
+        """
+        raw = self._decision_function(X)
+        loss = self._loss()
+        return raw if loss.link == "identity" else loss.inverse_link(raw)
+
+    def score(self, X, y, sample_weight=None):
+        """R^2 of the prediction, or D^2 (the fraction of deviance explained) for the log link.
+
+        D^2 is ``PoissonRegressor.score``'s (``d2_tweedie_score`` at the loss's power),
+        averaged over the outputs.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+        """
+        loss = self._loss()
+        if loss.link != "log":
+            return super().score(X, y, sample_weight=sample_weight)
+        prediction = np.asarray(self.predict(X)).reshape(len(X) if not sp.issparse(X) else X.shape[0], -1)
+        y = np.asarray(y, dtype=np.float64).reshape(prediction.shape)
+        return float(
+            np.mean(
+                [
+                    d2_tweedie_score(y[:, k], prediction[:, k], sample_weight=sample_weight, power=loss.power)
+                    for k in range(y.shape[1])
+                ]
+            )
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

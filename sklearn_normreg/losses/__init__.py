@@ -22,6 +22,7 @@ for the log-losses); a loss object can also be passed to the regressors as ``los
 
 from ._base import BaseLoss, ResidualLoss
 from ._classification import HalfBinomialLoss, HalfMultinomialLoss
+from ._glm import HalfGammaLoss, HalfPoissonLoss, HalfTweedieLoss
 from ._regression import AbsoluteError, Huber, Quantile, SquaredError
 
 __all__ = [
@@ -31,7 +32,10 @@ __all__ = [
     "AbsoluteError",
     "BaseLoss",
     "HalfBinomialLoss",
+    "HalfGammaLoss",
     "HalfMultinomialLoss",
+    "HalfPoissonLoss",
+    "HalfTweedieLoss",
     "Huber",
     "Quantile",
     "ResidualLoss",
@@ -46,6 +50,9 @@ LOSSES = {
     "absolute_error": AbsoluteError,
     "huber": Huber,
     "quantile": Quantile,
+    "poisson": HalfPoissonLoss,
+    "gamma": HalfGammaLoss,
+    "tweedie": HalfTweedieLoss,
 }
 """Registry from loss name to loss class."""
 

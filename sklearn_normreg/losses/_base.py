@@ -29,8 +29,8 @@ class BaseLoss:
         A scaled pinball loss, ``pinball()`` gives ``(kappa, q)``: the exact
         linear-programming solvers apply.
     link : str
-        The link between the raw prediction and the predicted quantity:
-        ``'identity'``, ``'logit'`` or ``'softmax'``.
+        The link between the raw prediction and the predicted quantity
+        (:meth:`inverse_link`): ``'identity'``, ``'log'``, ``'logit'`` or ``'softmax'``.
     sums_outputs : bool
         A sample's loss sums its outputs' losses (the log-losses) instead of
         averaging them (the regression losses).
@@ -76,6 +76,9 @@ class BaseLoss:
         """Element-wise loss values and derivatives, computed together."""
         return self.loss(y_true, raw_prediction), self.gradient(y_true, raw_prediction)
 
+    def validate_targets(self, y, sample_weight=None):
+        """Raise a ValueError naming the rule when ``y`` is outside the loss's domain (any y here)."""
+
     def link_targets(self, y, n_outputs=None):
         """Targets as the per-sample methods take them, and the number of raw outputs.
 
@@ -85,6 +88,10 @@ class BaseLoss:
         y = np.asarray(y)
         y = y.reshape(-1, 1) if y.ndim == 1 else y
         return y, y.shape[1] if n_outputs is None else n_outputs
+
+    def raw_prediction_of(self, prediction):
+        """The raw prediction whose :meth:`inverse_link` is ``prediction`` (the identity here)."""
+        return np.asarray(prediction)
 
     def inverse_link(self, raw_prediction, out=None):
         """The predicted quantity from the raw prediction (the identity here)."""

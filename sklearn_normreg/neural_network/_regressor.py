@@ -61,7 +61,10 @@ class NormRegMLPRegressor(RegressorMixin, _MLPTraining):
 
     where ``W`` are all the layer weight matrices (biases are not penalised).
     Losses: ``'squared_error'`` (0.5 r^2, alias ``'l2'``), ``'absolute_error'``
-    (|r|, alias ``'l1'``) and ``'huber'``. Penalties: ``None``, ``'l2'``
+    (|r|, alias ``'l1'``), ``'huber'`` and ``'quantile'``, and for counts and positive
+    targets ``'poisson'``, ``'gamma'`` and ``'tweedie'`` (half the unit deviance on the raw
+    output; the network then predicts the mean ``exp(raw output)``, as
+    ``MLPRegressor(loss='poisson')``). Penalties: ``None``, ``'l2'``
     (0.5 ||W||^2), ``'l1'`` (||W||_1) and ``'elasticnet'``. The stochastic
     solvers take a gradient step on the smooth part and a proximal step on the
     L1 part, with the step each weight actually took, so L1 weights become
@@ -122,14 +125,20 @@ class NormRegMLPRegressor(RegressorMixin, _MLPTraining):
         Epochs without ``tol`` improvement before stopping (sgd/adam).
     max_fun : int, default=15000
         Maximum function evaluations of lbfgs.
-    loss : {'squared_error', 'absolute_error', 'huber', 'quantile', 'l2', 'l1'}, default='squared_error'
+    loss : {'squared_error', 'absolute_error', 'huber', 'quantile', 'poisson', 'gamma', \
+            'tweedie', 'l2', 'l1'} or BaseLoss, default='squared_error'
         Data-fit loss on the residual ``prediction - y``. ``'quantile'`` is the
         pinball loss: the network then predicts the ``quantile``-quantile of
         ``y`` given ``x`` (a quantile network; fit two for a prediction band).
+        ``'poisson'``, ``'gamma'``, ``'tweedie'``: half the unit deviance with the
+        log link (output activation ``'exp'``); ``score`` stays R^2, as
+        ``MLPRegressor``'s. Or a loss object (:mod:`sklearn_normreg.losses`).
     huber_delta : float, default=1.0
         Where the Huber loss turns from quadratic to linear.
     quantile : float, default=0.5
         Level in (0, 1) of the quantile loss (ignored by the other losses).
+    power : float, default=0.0
+        Tweedie power of ``loss='tweedie'`` (as ``TweedieRegressor``'s).
     penalty : {'l2', 'l1', 'elasticnet'} or None, default='l2'
         Penalty on the weights.
     l1_ratio : float, default=0.5
@@ -167,7 +176,7 @@ class NormRegMLPRegressor(RegressorMixin, _MLPTraining):
     n_outputs_ : int
         Number of outputs.
     out_activation_ : str
-        Always 'identity'.
+        ``'exp'`` for the deviance losses (log link), else ``'identity'``.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -193,6 +202,7 @@ class NormRegMLPRegressor(RegressorMixin, _MLPTraining):
         "loss": [StrOptions(set(LOSSES) | set(LOSS_ALIASES)), BaseLoss],
         "huber_delta": [Interval(Real, 0, None, closed="neither")],
         "quantile": [Interval(Real, 0, 1, closed="neither")],
+        "power": [Interval(Real, None, None, closed="neither")],
     }
 
     def __init__(
@@ -226,6 +236,7 @@ class NormRegMLPRegressor(RegressorMixin, _MLPTraining):
         penalty="l2",
         l1_ratio=0.5,
         quantile=0.5,
+        power=0.0,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -255,6 +266,7 @@ class NormRegMLPRegressor(RegressorMixin, _MLPTraining):
         self.penalty = penalty
         self.l1_ratio = l1_ratio
         self.quantile = quantile
+        self.power = power
 
     # --- fitting -------------------------------------------------------------------
 
@@ -302,10 +314,13 @@ class NormRegMLPRegressor(RegressorMixin, _MLPTraining):
     # --- the hooks -------------------------------------------------------------------
 
     def _encode_target(self, y, dtype, first_pass, incremental, classes):
-        return _numeric_target(y, dtype).reshape(y.shape[0], -1), {"out_activation_": "identity"}
+        Y = _numeric_target(y, dtype).reshape(y.shape[0], -1)
+        loss = self._make_loss(None)
+        loss.validate_targets(Y)
+        return Y, {"out_activation_": "exp" if loss.link == "log" else "identity"}
 
     def _make_loss(self, out_activation):
-        return get_loss(self.loss, huber_delta=self.huber_delta, quantile=self.quantile)
+        return get_loss(self.loss, huber_delta=self.huber_delta, quantile=self.quantile, power=self.power)
 
     def _validation_score(self, objective, theta, X, Y, sample_weight, out_activation):
         return -objective.value(theta, X, Y, sample_weight)
@@ -326,6 +341,9 @@ class NormRegMLPRegressor(RegressorMixin, _MLPTraining):
             Predictions, 1-D for a single output.
         """
         prediction = self._raw_prediction(X)
+        loss = self._make_loss(self.out_activation_)
+        if loss.link != "identity":  # the mean, through the inverse link (exp for the deviance losses)
+            prediction = loss.inverse_link(prediction, out=prediction)
         return prediction.ravel() if self.n_outputs_ == 1 else prediction
 
     def __sklearn_tags__(self):

@@ -416,6 +416,7 @@ class MLPRegressor(_PerSampleAlpha, NormRegMLPRegressor):
     l1_ratio = 0.5
     huber_delta = 1.0
     quantile = 0.5
+    power = 0.0
 
     def __init__(
         self,
