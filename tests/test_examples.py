@@ -24,6 +24,7 @@ def test_every_example_is_tested():
         "out_of_core",
         "dask_grid_search",
         "l1_pruned_classifier_digits",
+        "poisson_counts",
     }
     assert {path.stem for path in EXAMPLES.glob("*.py")} == tested
 
@@ -73,3 +74,18 @@ def test_dask_grid_search():
     local, remote = load("dask_grid_search").main(["--quick"])
     assert local.best_params_ == remote.best_params_
     np.testing.assert_allclose(local.cv_results_["mean_test_score"], remote.cv_results_["mean_test_score"])
+
+
+def test_poisson_counts(tmp_path):
+    results = load("poisson_counts").main(["--quick", "--output", str(tmp_path)])
+    assert list(results) == ["squared + L2", "Poisson + L2", "Poisson + L1"]
+    assert all(np.isfinite(row["deviance"]) and 0 < row["d2"] < 1 for row in results.values())
+    assert results["Poisson + L2"]["non_positive"] == results["Poisson + L1"]["non_positive"] == 0
+    # L1 keeps a fraction of the words; the Poisson loss explains more of the deviance than the squared
+    assert 0 < results["Poisson + L1"]["non_zero"] < results["Poisson + L2"]["non_zero"]
+    assert results["Poisson + L2"]["d2"] > results["squared + L2"]["d2"]
+    figure = tmp_path / "poisson_counts.png"
+    if importlib.util.find_spec("matplotlib") is not None:
+        assert figure.stat().st_size > 10_000
+    else:
+        assert not figure.exists()

@@ -12,6 +12,7 @@ from sklearn.preprocessing import StandardScaler
 
 from ..linear_model import NormRegLinearRegression
 from ..neural_network import NormRegMLPRegressor
+from .counts import COUNT_COLUMNS, COUNT_STUDY, count_scores
 
 # The seed's six cases, numbered as the article numbers them, plus Huber + L2:
 # the principled form of the author's "relaxed L1" gradient (linear far from
@@ -66,6 +67,27 @@ MODELS = {
     },
 }
 
+# The losses fitted to the raw target, not the standardised one: their log link needs y >= 0.
+RAW_TARGET_LOSSES = ("poisson",)
+
+
+def study(settings):
+    """What the study runs for SETTINGS' model and --loss: MODELS' entry, with a "metric" column.
+
+    ``--loss poisson`` swaps in the count cases and their columns (see ``counts``).
+    """
+    spec = {**MODELS[settings["model"]], "metric": "clean test MAE"}
+    if settings.get("loss", "default") == "default":
+        return spec
+    columns = COUNT_COLUMNS
+    if settings["model"] == "linear":
+        columns = [(name, "{:.3f}" if name in ("sum |W|", "fit s") else fmt) for name, fmt in COUNT_COLUMNS]
+    spec.update({key: value for key, value in COUNT_STUDY.items() if key != "title suffix"})
+    spec["columns"] = columns
+    spec["title"] += COUNT_STUDY["title suffix"]
+    return spec
+
+
 # What --quick changes, unless the option is given explicitly.
 DEFAULTS = {"hidden": (100, 104, 200), "max_iter": 500, "n_samples": 400}
 QUICK = {"hidden": (20, 20), "max_iter": 40, "n_samples": 120}
@@ -82,6 +104,7 @@ def preset(args, name):
 def make_model(loss, penalty, alpha, settings):
     """The study's network (or linear model) in a pipeline that standardises X and y.
 
+    With a loss of RAW_TARGET_LOSSES only X is standardised (the log link fits the raw counts).
     The same ``random_state`` in every case gives the same initial weights
     and the same minibatch order: only the loss and the penalty differ. The
     linear model is solved to its exact optimum: it has no seed.
@@ -94,7 +117,7 @@ def make_model(loss, penalty, alpha, settings):
             huber_delta=settings["huber_delta"],
             quantile=0.5,  # the quantile case fits the median
         )
-        return _standardised("linear", linear)
+        return _standardised("linear", linear, loss not in RAW_TARGET_LOSSES)
     mlp = NormRegMLPRegressor(
         hidden_layer_sizes=settings["hidden"],
         activation="arctan",
@@ -108,12 +131,14 @@ def make_model(loss, penalty, alpha, settings):
         n_iter_no_change=settings["max_iter"],  # train every epoch, as the seed does
         random_state=settings["random_state"],
     )
-    return _standardised("mlp", mlp)
+    return _standardised("mlp", mlp, loss not in RAW_TARGET_LOSSES)
 
 
-def _standardised(name, estimator):
-    """ESTIMATOR as the step NAME of a pipeline that standardises X and y."""
+def _standardised(name, estimator, target=True):
+    """ESTIMATOR as the step NAME of a pipeline that standardises X, and y if TARGET."""
     regressor = Pipeline([("scale", StandardScaler()), (name, estimator)])
+    if not target:
+        return regressor
     return TransformedTargetRegressor(regressor=regressor, transformer=StandardScaler())
 
 
@@ -124,12 +149,25 @@ def _weights(estimator):
     return float(estimator.weight_l1_norm_), float(estimator.weight_sparsity_)
 
 
+def _scores(model, X_train, y_train, X_test, y_test, y_test_clean):
+    """The seed's error columns of one fitted case."""
+    predicted = model.predict(X_test)
+    return {
+        "train MAE": mean_absolute_error(y_train, model.predict(X_train)),
+        "test MAE": mean_absolute_error(y_test, predicted),
+        "test RMSE": root_mean_squared_error(y_test, predicted),
+        "clean test MAE": mean_absolute_error(y_test_clean, predicted),
+    }
+
+
 def run_study(X_train, y_train, X_test, y_test, y_test_clean, settings, progress=None):
-    """Fit the cases (seven, eight for the linear model); return one dict of results per case, in order."""
+    """Fit the cases (seven, eight for the linear model, five for counts); one dict of results per case."""
     rows = []
     alphas = {None: 0.0, "l1": settings["alpha_l1"], "l2": settings["alpha_l2"]}
-    cases = MODELS[settings["model"]]["cases"]
-    formats = dict(MODELS[settings["model"]]["columns"])
+    spec = study(settings)
+    cases, metric = spec["cases"], spec["metric"]
+    formats = dict(spec["columns"])
+    scores = count_scores if settings.get("loss", "default") != "default" else _scores
     for number, (name, loss, penalty) in enumerate(cases, start=1):
         model = make_model(loss, penalty, alphas[penalty], settings)
         start = time.perf_counter()
@@ -138,17 +176,14 @@ def run_study(X_train, y_train, X_test, y_test, y_test_clean, settings, progress
             warnings.simplefilter("ignore", ConvergenceWarning)
             model.fit(X_train, y_train)
         seconds = time.perf_counter() - start
-        weight_sum, sparsity = _weights(model.regressor_.named_steps[settings["model"]])
-        predicted = model.predict(X_test)
+        pipeline = getattr(model, "regressor_", model)  # a Pipeline, in a target transform or not
+        weight_sum, sparsity = _weights(pipeline.named_steps[settings["model"]])
         row = {
             "case": f"{number} {name}",
             "loss": loss,
             "penalty": str(penalty),
             "alpha": alphas[penalty],
-            "train MAE": mean_absolute_error(y_train, model.predict(X_train)),
-            "test MAE": mean_absolute_error(y_test, predicted),
-            "test RMSE": root_mean_squared_error(y_test, predicted),
-            "clean test MAE": mean_absolute_error(y_test_clean, predicted),
+            **scores(model, X_train, y_train, X_test, y_test, y_test_clean),
             "sum |W|": weight_sum,
             "zero weights": sparsity,
             "fit s": seconds,
@@ -156,7 +191,7 @@ def run_study(X_train, y_train, X_test, y_test, y_test_clean, settings, progress
         rows.append(row)
         if progress is not None:
             progress(
-                f"[{number}/{len(cases)}] {row['case']}: clean test MAE {row['clean test MAE']:.3f}, "
+                f"[{number}/{len(cases)}] {row['case']}: {metric} {row[metric]:.3f}, "
                 f"sum |W| {formats['sum |W|'].format(row['sum |W|'])}, {seconds:.1f} s"
             )
         row["_model"] = model

@@ -10,11 +10,13 @@ import sys
 from contextlib import ExitStack
 from pathlib import Path
 
+import numpy as np
 from sklearn.model_selection import train_test_split
 
 from ..datasets import make_noisy_wave
-from .cases import MODELS, preset, run_study
-from .csv_input import DataError, HeaderError, read_csv
+from .cases import preset, run_study, study
+from .counts import WAVE, count_findings, make_counts
+from .csv_input import DataError, HeaderError, _show, read_csv
 from .grid import run_grid
 from .outputs import OutputError, check_outputs, replaced_on_success
 from .parser import PROG, build_parser
@@ -33,7 +35,7 @@ def settings_from_args(args):
         if args.model == "mlp"
         else {}
     )
-    return {
+    settings = {
         "model": args.model,
         **network,
         "alpha_l1": args.alpha_l1,
@@ -41,13 +43,22 @@ def settings_from_args(args):
         "huber_delta": args.huber_delta,
         "random_state": args.random_state,
     }
+    if args.loss != "default":  # the default's settings (and JSON) stay the seed study's
+        settings["loss"] = args.loss
+    return settings
 
 
 def embedded_data(args):
-    """The embedded data, split: X_train, X_test, y_train, y_test, y_test_clean."""
-    X, y, y_clean = make_noisy_wave(
-        preset(args, "n_samples"), random_state=args.random_state, return_clean=True
-    )
+    """The embedded data, split: X_train, X_test, y_train, y_test, y_test_clean.
+
+    With ``--loss poisson`` the counts of ``counts.make_counts``; y_test_clean is their true mean.
+    """
+    if args.loss == "default":
+        X, y, y_clean = make_noisy_wave(
+            preset(args, "n_samples"), random_state=args.random_state, return_clean=True
+        )
+    else:
+        X, y, y_clean = make_counts(preset(args, "n_samples"), args.random_state)
     X_train, X_test, y_train, y_test, _, y_test_clean = train_test_split(
         X, y, y_clean, test_size=args.test_size, random_state=args.random_state
     )
@@ -89,15 +100,20 @@ def check_split(parser, args, n_samples, what):
 
 def describe_model(settings):
     """The line that says which model the study fits."""
+    counts = (
+        " The Poisson cases fit the raw counts with the log link (prediction exp(output))."
+        if settings.get("loss", "default") != "default"
+        else ""
+    )
     if settings["model"] == "linear":
         return (
             "Linear model: NormRegLinearRegression on the network's standardised inputs and target, "
-            "solved to a certified optimum in every case."
+            "solved to a certified optimum in every case." + counts
         )
     return (
         f"Network: hidden {settings['hidden']}, arctan units, identity output, adam, "
         f"{settings['max_iter']} epochs, random_state={settings['random_state']} "
-        "(the same initial weights in every case)."
+        "(the same initial weights in every case)." + counts
     )
 
 
@@ -163,7 +179,11 @@ def _embedded_split(parser, args, settings):
     check_split(parser, args, n_samples, "samples (--n-samples)")
     check_network(parser, settings, 1, n_samples)
     X_train, X_test, y_train, y_test, y_test_clean = embedded_data(args)
-    source = "embedded noisy wave (sin(2x) + 0.3x, noise 0.1, 10% gross outliers)"
+    if args.loss != "default":
+        source = f"embedded counts (y ~ Poisson(exp({WAVE})), x uniform on [-3, 3])"
+        _check_counts(parser, args, y_train, "its training split")
+    else:
+        source = "embedded noisy wave (sin(2x) + 0.3x, noise 0.1, 10% gross outliers)"
     return X_train, X_test, y_train, y_test, y_test_clean, source
 
 
@@ -185,19 +205,40 @@ def _csv_split(parser, args, settings):
         return None
     check_split(parser, args, len(y), f"data rows in {show_path(args.data)}")
     check_network(parser, settings, X.shape[1], len(y))
+    if args.loss != "default":
+        _check_counts(parser, args, y, f"target column {_show(args.target)}")
     # The user's targets are all we have: "clean" test MAE is the test MAE.
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=args.test_size, random_state=args.random_state
     )
+    if args.loss != "default":
+        _check_counts(parser, args, y_train, f"the training split of {_show(args.target)}")
     source = f"{show_path(args.data)} (target {args.target!r}, {X.shape[1]} features)"
     return X_train, X_test, y_train, y_test, y_test, source
 
 
+def _check_counts(parser, args, y, what):
+    """Exit unless Y, WHAT of --data (or the embedded counts), suits the Poisson loss: y >= 0, some y > 0."""
+    negative = np.flatnonzero(y < 0)
+    if negative.size:
+        parser.error(
+            f"--loss {args.loss}: {what} is not a count: {negative.size} negative value(s), the first "
+            f"{y[negative[0]]:g} in data row {negative[0] + 1}; the Poisson loss needs y >= 0"
+        )
+    if not np.any(y > 0):
+        parser.error(
+            f"--loss {args.loss}: {what} has no positive value; the Poisson loss needs a positive mean"
+        )
+
+
 def _print_report(rows, settings, out):
     """Print the table and the findings checked against it; return the findings."""
-    model = MODELS[settings["model"]]
+    model = study(settings)
     print("\n" + format_table(rows, model["columns"]), file=out)
-    facts = linear_findings(rows) if settings["model"] == "linear" else findings(rows)
+    if settings.get("loss", "default") != "default":
+        facts = count_findings(rows)
+    else:
+        facts = linear_findings(rows) if settings["model"] == "linear" else findings(rows)
     print("\n" + model["findings"], file=out)
     for fact in facts:
         print(f"- {fact}", file=out)
@@ -212,7 +253,9 @@ def _write_outputs(figure, json_path, rows, X_train, y_train, settings, facts):
     with ExitStack() as outputs:
         if figure is not None:
             temporary = outputs.enter_context(replaced_on_success("--figure", figure))
-            draw_figure(temporary, rows, X_train, y_train, MODELS[settings["model"]]["title"])
+            model = study(settings)
+            # positional: tests stand in for draw_figure with (path, *args)
+            draw_figure(temporary, rows, X_train, y_train, model["title"], model["metric"])
         if json_path is not None:
             table = [{key: value for key, value in row.items() if key[0] != "_"} for row in rows]
             temporary = outputs.enter_context(replaced_on_success("--json", json_path))

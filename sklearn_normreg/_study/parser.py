@@ -5,6 +5,7 @@ import math
 from pathlib import Path
 
 from .cases import MODELS
+from .counts import PREDICTION_FLOOR
 from .outputs import FIGURE_FORMATS
 
 PROG = "python -m sklearn_normreg"
@@ -20,7 +21,8 @@ cannot be written.
 exit codes: 0 success; 2 bad arguments, before any work (argparse's message,
 a missing or non-regular --data file or target column, duplicated column names,
 a refused output path or figure format, a --test-size that leaves an empty
-train or test set, a network too large for memory); 1 bad data in the CSV (not
+train or test set, a network too large for memory, a --loss poisson target
+with a negative value or no positive one); 1 bad data in the CSV (not
 UTF-8 text, a non-numeric, NaN, huge or empty cell: the message names the
 column and line) or a runtime error (out of memory, an output that cannot be
 written); 130 interrupted (Ctrl-C).
@@ -88,6 +90,23 @@ def _add_model_arguments(parser):
             "fitted to the network's inputs (standardised x, or the CSV's features) and standardised "
             "target, so a straight line in x on the embedded data, with quantile (median) + L1 "
             "as an eighth case"
+        ),
+    )
+    model.add_argument(
+        "--loss",
+        choices=["default", "poisson"],
+        default="default",
+        help=(
+            "the case set. default: the cases described above (the seed's). poisson: a study for "
+            "count targets, "
+            "five cases: 1 L2 loss, 2 L2 loss + L2 reg (the squared loss on the standardised counts), "
+            "3 Poisson loss, 4 Poisson loss + L2 reg, 5 Poisson loss + L1 reg (half the Poisson "
+            "deviance with the log link, on the raw counts; predictions exp(output)); the table "
+            "reports the mean Poisson deviance and D2 on the test set for every case (predictions "
+            f"<= 0 of the squared loss clipped to {PREDICTION_FLOOR:g}, their share in 'pred <= 0'); "
+            "the embedded data become counts, y ~ Poisson(exp(sin(2x) + 0.3x)), and 'clean test dev' "
+            "is the deviance from their true mean; a --data target must be >= 0 with a positive "
+            "value (else exit 2); --grid searches Poisson loss x penalty x alpha"
         ),
     )
     model.add_argument(

@@ -99,8 +99,8 @@ def format_table(rows, columns=COLUMNS):
     return "\n".join(lines)
 
 
-def draw_figure(path, rows, X_train, y_train, title):
-    """Small multiples of the fitted curves (or predicted vs true), and sum |W|."""
+def draw_figure(path, rows, X_train, y_train, title, metric="clean test MAE"):
+    """Small multiples of the fitted curves (or predicted vs true), and sum |W|; METRIC in each title."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -125,7 +125,7 @@ def draw_figure(path, rows, X_train, y_train, title):
             ax.plot([low, high], [low, high], color="0.3", lw=1)
             ax.set_xlabel("true")
             ax.set_ylabel("predicted")
-        ax.set_title(f"{row['case']}\nclean test MAE {row['clean test MAE']:.3f}", fontsize=10)
+        ax.set_title(f"{row['case']}\n{metric} {row[metric]:.3f}", fontsize=10)
     ax = axes.flat[-1]
     numbers = [row["case"].split()[0] for row in rows]
     ax.bar(numbers, [row["sum |W|"] for row in rows], color="C0")
