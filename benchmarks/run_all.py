@@ -4,8 +4,9 @@
     python benchmarks/run_all.py --quick    # smoke run, writes nothing
 
 The benchmarks are every benchmarks/bench_*.py: auto (what solver='auto' picks on a
-grid of shapes; the longest, most of an hour on 2 cores), dense_l2, linear, logistic, memory,
-mlp, normalizers and text. Each takes --quick.
+grid of shapes; the longest, most of an hour on 2 cores), dense_l2, glm (Poisson and Gamma
+against scikit-learn, glum and skglm), linear, logistic, memory, mlp, normalizers and text.
+Each takes --quick.
 
 Each benchmark runs in its own process, one after the other, with
 OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from its environment (they slow
