@@ -1,16 +1,21 @@
-"""An L1-pruned MLP classifier on digits: accuracy against the fraction of exact-zero weights.
+"""
+An L1-pruned MLP classifier on digits
+=====================================
 
-``NormRegMLPClassifier(penalty='l1')`` trains with proximal Adam steps, so
-weights that the penalty does not pay for become exactly zero: the network is
-pruned while it trains, with no threshold picked afterwards. As alpha grows the
-fraction of zero weights rises while the test accuracy barely moves, until it
-drops. An input pixel whose outgoing weights are all zero is ignored by the
-network; the figure shows which pixels those are (the pixels that are constant
-in the data, then rarely inked ones at the edges).
+``NormRegMLPClassifier(penalty='l1')`` trains with proximal Adam steps, so weights that the
+penalty does not pay for become exactly zero: the network is pruned while it trains, with no
+threshold picked afterwards. As ``alpha`` grows the fraction of zero weights rises while the test
+accuracy barely moves, until it drops. An input pixel whose outgoing weights are all zero is
+ignored by the network; the figure shows which pixels those are (the pixels that are constant in
+the data, then rarely inked ones at the edges).
+
+Run it from the command line with::
 
     python examples/l1_pruned_classifier_digits.py [--quick] [--output DIR]
 
-Saves ``l1_pruned_classifier_digits.png`` in DIR when matplotlib is installed.
+``--quick`` trains a small network for two alphas. With ``--output DIR`` the figure is saved as
+``l1_pruned_classifier_digits.png`` in DIR (when matplotlib is installed); without it, it is
+shown.
 """
 
 import argparse
@@ -25,42 +30,77 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_normreg import NormRegMLPClassifier
 
+parser = argparse.ArgumentParser(description="L1-pruned MLP classifier on digits.")
+parser.add_argument("--quick", action="store_true", help="a small network, two alphas, for a smoke test")
+parser.add_argument("--output", type=Path, help="folder for the figure (default: show it)")
+args = parser.parse_args()
 
-def fit_path(X_train, y_train, X_test, y_test, alphas, **params):
-    """Test accuracy, weight sparsity and pruned input pixels of one fit per alpha (0: no penalty)."""
-    results = []
-    for alpha in alphas:
-        model = NormRegMLPClassifier(penalty="l1" if alpha else None, alpha=alpha, **params)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            model.fit(X_train, y_train)
-        # a pixel is pruned when every weight leaving it is exactly zero
-        pruned = np.flatnonzero(np.all(model.coefs_[0] == 0, axis=1))
-        results.append(
-            {
-                "alpha": alpha,
-                "accuracy": model.score(X_test, y_test),
-                "sparsity": model.weight_sparsity_,
-                "pruned_pixels": pruned,
-            }
-        )
-        print(
-            f"alpha={alpha:<8g} test accuracy {results[-1]['accuracy']:.3f}, "
-            f"{model.weight_sparsity_:6.1%} exact-zero weights, {pruned.size:2d} of 64 pixels pruned"
-        )
-    return results
+# %%
+# Load the data
+# -------------
+# The 8x8 digit images, standardised on the training set. ``StandardScaler`` leaves a constant
+# column unscaled (its scale is 1): those are the pixels that are blank in every training image.
+X, y = load_digits(return_X_y=True)
+X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0, stratify=y)
+scaler = StandardScaler().fit(X_train)
+X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+constant_pixels = np.flatnonzero(scaler.scale_ == 1.0)
+print(f"{constant_pixels.size} pixels are constant in the training images")
 
+# %%
+# Train one network per alpha
+# ---------------------------
+# ``alpha=0`` is the unpenalised network, the reference. For every fit we record the test
+# accuracy, the fraction of exact-zero weights (``weight_sparsity_``) and the input pixels whose
+# outgoing weights are all zero: those the network has pruned.
+if args.quick:
+    alphas, params = [0.0, 1e-3], dict(hidden_layer_sizes=(32,), max_iter=40)
+else:
+    alphas = [0.0, 1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2]
+    params = dict(hidden_layer_sizes=(100,), max_iter=200)
+results = []
+for alpha in alphas:
+    model = NormRegMLPClassifier(
+        penalty="l1" if alpha else None, alpha=alpha, learning_rate_init=3e-3, random_state=0, **params
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X_train, y_train)
+    pruned = np.flatnonzero(np.all(model.coefs_[0] == 0, axis=1))
+    results.append(
+        {
+            "alpha": alpha,
+            "accuracy": model.score(X_test, y_test),
+            "sparsity": model.weight_sparsity_,
+            "pruned_pixels": pruned,
+        }
+    )
+    print(
+        f"alpha={alpha:<8g} test accuracy {results[-1]['accuracy']:.3f}, "
+        f"{model.weight_sparsity_:6.1%} exact-zero weights, {pruned.size:2d} of 64 pixels pruned"
+    )
 
-def plot(results, constant_pixels, path):
-    """Accuracy against sparsity; pruned pixels of the sparsest fit within 1 point of the dense one."""
+# %%
+# Accuracy against sparsity, and the pruned pixels
+# ------------------------------------------------
+# Left: the test accuracy against the fraction of exact-zero weights, one point per ``alpha``.
+# Right: the input pixels pruned by the sparsest network whose accuracy is within one point of
+# the unpenalised one. A pixel that is constant in the data has a zero gradient, so L1 prunes all
+# its weights first. (matplotlib is optional here: without it, the printed numbers are the
+# result.)
+try:
     import matplotlib
+except ImportError:
+    matplotlib = None
+    print("matplotlib is not installed: no figure.")
 
-    matplotlib.use("Agg")
+if matplotlib is not None:
+    if args.output is not None:
+        matplotlib.use("Agg")  # only a file is written: no window
     import matplotlib.pyplot as plt
 
     dense = results[0]["accuracy"]
-    kept = [r for r in results if r["accuracy"] >= dense - 0.01]
-    chosen = max(kept, key=lambda r: r["sparsity"])
+    chosen = max((r for r in results if r["accuracy"] >= dense - 0.01), key=lambda r: r["sparsity"])
     fig, (curve, image) = plt.subplots(1, 2, figsize=(10, 4), gridspec_kw={"width_ratios": [1.6, 1]})
     curve.plot([r["sparsity"] for r in results], [r["accuracy"] for r in results], "o-")
     for r in results:
@@ -84,37 +124,10 @@ def plot(results, constant_pixels, path):
         fontsize=9,
     )
     fig.tight_layout()
-    fig.savefig(path, dpi=80)
-    print(f"figure: {path}")
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description="L1-pruned MLP classifier on digits.")
-    parser.add_argument("--quick", action="store_true", help="a small network, two alphas, for a smoke test")
-    parser.add_argument("--output", type=Path, default=Path("."), help="folder for the figure")
-    args = parser.parse_args(argv)
-
-    X, y = load_digits(return_X_y=True)
-    X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0, stratify=y)
-    scaler = StandardScaler().fit(X_train)
-    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
-    constant_pixels = np.flatnonzero(scaler.scale_ == 1.0)  # StandardScaler leaves constant columns unscaled
-    if args.quick:
-        alphas, params = [0.0, 1e-3], dict(hidden_layer_sizes=(32,), max_iter=40)
+    if args.output is None:
+        plt.show()
     else:
-        alphas, params = (
-            [0.0, 1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2],
-            dict(hidden_layer_sizes=(100,), max_iter=200),
-        )
-    results = fit_path(
-        X_train, y_train, X_test, y_test, alphas, learning_rate_init=3e-3, random_state=0, **params
-    )
-    try:
-        plot(results, constant_pixels, args.output / "l1_pruned_classifier_digits.png")
-    except ImportError:
-        print("matplotlib is not installed: no figure.")
-    return results, constant_pixels
-
-
-if __name__ == "__main__":
-    main()
+        path = args.output / "l1_pruned_classifier_digits.png"
+        fig.savefig(path, dpi=80)
+        plt.close(fig)
+        print(f"figure: {path}")

@@ -1,30 +1,25 @@
-"""Poisson regression on a real count target: how many lines a docstring has, from its words.
+"""
+Poisson regression on a real count target: the line counts of docstrings
+========================================================================
 
-The data ship with Python itself: every module, class and function docstring of the standard
-library (``ast.get_docstring``, the files read in sorted order, tests and ``site-packages``
-skipped; see ``benchmarks/_text_corpus.py``) is one sample. The features say which words it uses
-(``CountVectorizer(binary=True, min_df=20)``: about a thousand columns); the target is its number
-of lines. That is a count, skewed (mean about 5, variance about 80: most docstrings are one line,
-a few are over a hundred) and plausibly driven multiplicatively by its words (a docstring that
-says "Parameters" or "Raises" tends to be several times longer), which is what the Poisson loss
-with the log link models.
+How many lines does a docstring have, given the words it uses? The target is a count, skewed
+(most docstrings are one line, a few are over a hundred) and plausibly driven multiplicatively by
+its words (a docstring that says "Parameters" or "Raises" tends to be several times longer):
+what the Poisson loss with the log link models. This example compares three
+``NormRegLinearRegression`` fits on it: the squared loss with an L2 penalty, the Poisson loss
+(half the Poisson deviance, predictions ``exp(X @ coef_ + intercept_)``) with L2, and the Poisson
+loss with L1. Expect the Poisson fits to explain clearly more of the deviance than the squared
+loss, and the L1 fit to do so with most coefficients exactly zero: a few hundred words are
+enough.
 
-Three ``NormRegLinearRegression`` fits are compared on a held-out quarter of the docstrings:
-the squared loss with an L2 penalty, the Poisson loss (half the Poisson deviance, predictions
-``exp(X @ coef_ + intercept_)``) with L2, and the Poisson loss with L1. Each model's alpha is
-picked on a validation split of the training docstrings by the mean Poisson deviance. The test
-set scores are the mean Poisson deviance and D^2 (``d2_tweedie_score(power=1)``, the fraction of
-the deviance explained), computed on the squared loss's predictions clipped to 1e-3 (it predicts
-negative line counts for some docstrings, which the Poisson model cannot). Expect the Poisson
-fits to explain clearly more of the deviance than the squared loss, and the L1 fit to do so
-with most coefficients exactly zero: a few hundred words are enough.
-The fit time is the final fit's, with the chosen alpha, on the training and validation docstrings.
+Run it from the command line with::
 
     python examples/poisson_counts.py [--quick] [--output DIR]
 
 ``--quick`` reads every second file of the standard library and tries two alphas. With
-``--output DIR`` (and matplotlib) it saves ``poisson_counts.png`` in DIR: predicted against
-true line counts. The numbers depend on the Python version (its standard library's docstrings).
+``--output DIR`` the figure (predicted against true line counts) is saved as
+``poisson_counts.png`` in DIR (when matplotlib is installed); without it, it is shown. The
+numbers depend on the Python version (its standard library's docstrings).
 """
 
 import argparse
@@ -42,15 +37,19 @@ from sklearn.model_selection import train_test_split
 
 from sklearn_normreg import NormRegLinearRegression
 
+parser = argparse.ArgumentParser(description="Squared vs Poisson loss on docstring line counts.")
+parser.add_argument("--quick", action="store_true", help="half the files, two alphas")
+parser.add_argument("--output", type=Path, help="folder for the figure (default: show it)")
+args = parser.parse_args()
+
+# %%
+# The data: the standard library's docstrings
+# -------------------------------------------
+# The data ship with Python itself: every module, class and function docstring of the standard
+# library (``ast.get_docstring``, the files read in sorted order, tests and ``site-packages``
+# skipped; see ``benchmarks/_text_corpus.py``) of at least three words is one sample.
 SKIPPED_DIRS = {"site-packages", "test", "tests", "idlelib"}
 DOC_NODES = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
-MODELS = {
-    "squared + L2": ("squared_error", "l2"),
-    "Poisson + L2": ("poisson", "l2"),
-    "Poisson + L1": ("poisson", "l1"),
-}
-WIDTHS = [6, 14, 8, 9, 14, 6]  # of the table's columns after the model's name
-FLOOR = 1e-3  # the smallest mean scored: the deviance needs predictions > 0
 
 
 def stdlib_docstrings(every=1):
@@ -68,6 +67,39 @@ def stdlib_docstrings(every=1):
         found = (ast.get_docstring(node) for node in ast.walk(tree) if isinstance(node, DOC_NODES))
         docs += [doc for doc in found if doc and len(doc.split()) >= 3]
     return docs
+
+
+docs = stdlib_docstrings(every=2 if args.quick else 1)
+
+# %%
+# The features say which words a docstring uses (``CountVectorizer(binary=True, min_df=20)``:
+# about a thousand columns, sparse); the target is its number of lines. A quarter of the
+# docstrings is held out for the final scores, and a quarter of the rest is a validation split
+# to choose each model's ``alpha``.
+y = np.array([len(doc.splitlines()) for doc in docs], dtype=np.float64)
+X = CountVectorizer(binary=True, min_df=20, dtype=np.float64).fit_transform(docs)
+X_rest, X_test, y_rest, y_test = train_test_split(X, y, test_size=0.25, random_state=0)
+X_train, X_valid, y_train, y_valid = train_test_split(X_rest, y_rest, test_size=0.25, random_state=0)
+print(
+    f"{len(docs)} docstrings, {X.shape[1]} words (columns); lines per docstring: mean {y.mean():.1f}, "
+    f"variance {y.var():.0f}, max {y.max():.0f}; {len(y_test)} held out."
+)
+
+# %%
+# Fit the three models
+# --------------------
+# Each model's ``alpha`` is the one with the lowest mean Poisson deviance on the validation
+# split; the model is then refitted with it on the training and validation docstrings (the fit
+# time reported is this final fit's). The test scores are the mean Poisson deviance and D^2
+# (``d2_tweedie_score(power=1)``, the fraction of the deviance explained). The squared loss
+# predicts negative line counts for some docstrings, which the deviance cannot score: its
+# predictions are clipped to 1e-3 first.
+MODELS = {
+    "squared + L2": ("squared_error", "l2"),
+    "Poisson + L2": ("poisson", "l2"),
+    "Poisson + L1": ("poisson", "l1"),
+}
+FLOOR = 1e-3  # the smallest mean scored: the deviance needs predictions > 0
 
 
 def deviance(y, predicted):
@@ -92,10 +124,50 @@ def fit_best(loss, penalty, alphas, X_train, y_train, X_valid, y_valid):
     return model, time.perf_counter() - start
 
 
-def plot(y_test, predictions, path):
-    import matplotlib
+alphas = [1e-2, 1e-1] if args.quick else [1e-3, 1e-2, 1e-1, 1.0]
+WIDTHS = [6, 14, 8, 9, 14, 6]  # of the table's columns after the model's name
+header = ["alpha", "test deviance", "test D2", "pred <= 0", "non-zero coef", "fit s"]
+print(f"{'model':<13} " + " ".join(f"{name:>{width}}" for name, width in zip(header, WIDTHS)))
+results, predictions = {}, {}
+for name, (loss, penalty) in MODELS.items():
+    model, seconds = fit_best(loss, penalty, alphas, X_train, y_train, X_valid, y_valid)
+    predicted = predictions[name] = model.predict(X_test)
+    results[name] = {
+        "alpha": model.alpha,
+        "deviance": deviance(y_test, predicted),
+        "d2": d2_tweedie_score(y_test, np.maximum(predicted, FLOOR), power=1),
+        "non_positive": float(np.mean(predicted <= 0)),
+        "non_zero": int(np.count_nonzero(model.coef_)),
+        "fit_seconds": seconds,
+    }
+    row = results[name]
+    cells = [
+        f"{row['alpha']:g}",
+        f"{row['deviance']:.3f}",
+        f"{row['d2']:.3f}",
+        f"{row['non_positive']:.1%}",
+        f"{row['non_zero']} of {X.shape[1]}",
+        f"{seconds:.2f}",
+    ]
+    print(f"{name:<13} " + " ".join(f"{cell:>{width}}" for cell, width in zip(cells, WIDTHS)))
 
-    matplotlib.use("Agg")
+# %%
+# Predicted against true line counts
+# ----------------------------------
+# On log scales, for the held-out docstrings. The squared loss predicts zero or negative lengths
+# for some short docstrings (drawn at 0.5) and falls short on the longest ones; the Poisson fits,
+# whose predictions are products of one factor per word, are positive and follow the diagonal
+# over the whole range.
+# (matplotlib is optional here: without it, the table above is the result.)
+try:
+    import matplotlib
+except ImportError:
+    matplotlib = None
+    print("matplotlib is not installed: no figure.")
+
+if matplotlib is not None:
+    if args.output is not None:
+        matplotlib.use("Agg")  # only a file is written: no window
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, len(predictions), figsize=(4 * len(predictions), 4), sharey=True)
@@ -105,58 +177,11 @@ def plot(y_test, predictions, path):
         ax.set(xscale="log", yscale="log", xlabel="true lines", title=name)
     axes[0].set_ylabel("predicted lines (below 0.5 shown at 0.5)")
     fig.suptitle("Lines of a standard library docstring, predicted from its words (test set)")
-    fig.savefig(path, dpi=80, bbox_inches="tight")
-    plt.close(fig)
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description="Squared vs Poisson loss on docstring line counts.")
-    parser.add_argument("--quick", action="store_true", help="a quarter of the files, two alphas")
-    parser.add_argument("--output", type=Path, help="folder for the figure (default: no figure)")
-    args = parser.parse_args(argv)
-
-    docs = stdlib_docstrings(every=2 if args.quick else 1)
-    y = np.array([len(doc.splitlines()) for doc in docs], dtype=np.float64)
-    X = CountVectorizer(binary=True, min_df=20, dtype=np.float64).fit_transform(docs)
-    X_rest, X_test, y_rest, y_test = train_test_split(X, y, test_size=0.25, random_state=0)
-    X_train, X_valid, y_train, y_valid = train_test_split(X_rest, y_rest, test_size=0.25, random_state=0)
-    alphas = [1e-2, 1e-1] if args.quick else [1e-3, 1e-2, 1e-1, 1.0]
-    print(
-        f"{len(docs)} docstrings, {X.shape[1]} words (columns); lines per docstring: mean {y.mean():.1f}, "
-        f"variance {y.var():.0f}, max {y.max():.0f}; {len(y_test)} held out."
-    )
-    header = ["alpha", "test deviance", "test D2", "pred <= 0", "non-zero coef", "fit s"]
-    print(f"{'model':<13} " + " ".join(f"{name:>{width}}" for name, width in zip(header, WIDTHS)))
-    results, predictions = {}, {}
-    for name, (loss, penalty) in MODELS.items():
-        model, seconds = fit_best(loss, penalty, alphas, X_train, y_train, X_valid, y_valid)
-        predicted = predictions[name] = model.predict(X_test)
-        results[name] = {
-            "alpha": model.alpha,
-            "deviance": deviance(y_test, predicted),
-            "d2": d2_tweedie_score(y_test, np.maximum(predicted, FLOOR), power=1),
-            "non_positive": float(np.mean(predicted <= 0)),
-            "non_zero": int(np.count_nonzero(model.coef_)),
-            "fit_seconds": seconds,
-        }
-        row = results[name]
-        cells = [
-            f"{row['alpha']:g}",
-            f"{row['deviance']:.3f}",
-            f"{row['d2']:.3f}",
-            f"{row['non_positive']:.1%}",
-            f"{row['non_zero']} of {X.shape[1]}",
-            f"{seconds:.2f}",
-        ]
-        print(f"{name:<13} " + " ".join(f"{cell:>{width}}" for cell, width in zip(cells, WIDTHS)))
-    if args.output is not None:
-        try:
-            plot(y_test, predictions, args.output / "poisson_counts.png")
-            print(f"figure: {args.output / 'poisson_counts.png'}")
-        except ImportError:
-            print("matplotlib is not installed: no figure.")
-    return results
-
-
-if __name__ == "__main__":
-    main()
+    fig.tight_layout()
+    if args.output is None:
+        plt.show()
+    else:
+        path = args.output / "poisson_counts.png"
+        fig.savefig(path, dpi=80, bbox_inches="tight")
+        plt.close(fig)
+        print(f"figure: {path}")
