@@ -153,9 +153,9 @@ class L1Normalizer(_BaseRowNormalizer):
     Attributes
     ----------
     n_features_in_ : int
-        Number of features seen during :term:`fit`.
+        Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`, when X has string column
+        Names of features seen during ``fit``, when X has string column
         names.
 
     See Also
@@ -199,9 +199,9 @@ class L2Normalizer(_BaseRowNormalizer):
     Attributes
     ----------
     n_features_in_ : int
-        Number of features seen during :term:`fit`.
+        Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`, when X has string column
+        Names of features seen during ``fit``, when X has string column
         names.
 
     See Also

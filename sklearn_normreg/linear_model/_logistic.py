@@ -126,7 +126,7 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearM
         standardise X (``StandardScaler``) for a certificate that holds per weight.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has string column names.
 
     See Also

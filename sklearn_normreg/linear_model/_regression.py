@@ -114,7 +114,7 @@ class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
         Non-smooth losses: the relative duality gap at the solution.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has string column names.
 
     See Also

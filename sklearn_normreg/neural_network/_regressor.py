@@ -61,7 +61,7 @@ class NormRegMLPRegressor(RegressorMixin, _MLPTraining):
 
     where ``W`` are all the layer weight matrices (biases are not penalised).
     Losses: ``'squared_error'`` (0.5 r^2, alias ``'l2'``), ``'absolute_error'``
-    (|r|, alias ``'l1'``), ``'huber'`` and ``'quantile'``, and for counts and positive
+    (``|r|``, alias ``'l1'``), ``'huber'`` and ``'quantile'``, and for counts and positive
     targets ``'poisson'``, ``'gamma'`` and ``'tweedie'`` (half the unit deviance on the raw
     output; the network then predicts the mean ``exp(raw output)``, as
     ``MLPRegressor(loss='poisson')``). Penalties: ``None``, ``'l2'``
@@ -179,7 +179,7 @@ class NormRegMLPRegressor(RegressorMixin, _MLPTraining):
         ``'exp'`` for the deviance losses (log link), else ``'identity'``.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has string column names.
 
     See Also
