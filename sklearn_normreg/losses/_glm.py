@@ -55,17 +55,17 @@ class HalfTweedieLoss(BaseLoss):
             raise ValueError(f"power must be a finite real number, got {power!r}.")
         self.power = power
 
-    def _mean(self, raw_prediction):
-        raw_prediction = np.asarray(raw_prediction)
-        if not np.issubdtype(raw_prediction.dtype, np.floating):
-            raw_prediction = raw_prediction.astype(np.float64)
+    def _prepared(self, y_true, raw_prediction):
+        """``y``, ``z`` and the mean ``exp(z)``, in the floating dtype of the raw prediction."""
+        z = np.asarray(raw_prediction)
+        if not np.issubdtype(z.dtype, np.floating):
+            z = z.astype(np.float64)
         with np.errstate(over="ignore"):
-            return raw_prediction, np.exp(raw_prediction)
+            return np.asarray(y_true, dtype=z.dtype), z, np.exp(z)
 
     def loss(self, y_true, raw_prediction):
         """Element-wise half unit deviances."""
-        z, mu = self._mean(raw_prediction)
-        y = np.asarray(y_true, dtype=z.dtype)
+        y, z, mu = self._prepared(y_true, raw_prediction)
         p = self.power
         with np.errstate(over="ignore", invalid="ignore"):
             if p == 1:
@@ -82,8 +82,7 @@ class HalfTweedieLoss(BaseLoss):
 
     def gradient(self, y_true, raw_prediction):
         """Element-wise derivatives in the raw prediction: ``mu^(1-p) (mu - y)``."""
-        z, mu = self._mean(raw_prediction)
-        y = np.asarray(y_true, dtype=z.dtype)
+        y, z, mu = self._prepared(y_true, raw_prediction)
         with np.errstate(over="ignore", invalid="ignore"):
             if self.power == 1:
                 return mu - y
@@ -91,8 +90,7 @@ class HalfTweedieLoss(BaseLoss):
 
     def curvature(self, y_true, raw_prediction):
         """Element-wise second derivatives, their positive part (see the module docstring)."""
-        z, mu = self._mean(raw_prediction)
-        y = np.asarray(y_true, dtype=z.dtype)
+        y, z, mu = self._prepared(y_true, raw_prediction)
         p = self.power
         with np.errstate(over="ignore", invalid="ignore"):
             if p == 1:
