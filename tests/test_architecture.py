@@ -44,6 +44,7 @@ LAYERS = {
     f"{PACKAGE}.linear_model": 5,
     f"{PACKAGE}.neural_network": 5,
     f"{PACKAGE}.preprocessing": 5,
+    f"{PACKAGE}.dropin": 5,
     # 6, the study
     f"{PACKAGE}._study": 6,
     # 7, entry points

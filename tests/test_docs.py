@@ -29,6 +29,7 @@ PUBLIC_MODULES = [
     "sklearn_normreg.datasets",
     "sklearn_normreg.losses",
     "sklearn_normreg.penalties",
+    "sklearn_normreg.dropin",
 ]
 # documented under the package itself: the estimators and normalisers it re-exports
 PACKAGE_LEVEL = {

@@ -1,4 +1,5 @@
-"""Load one of scikit-learn's installed test modules with its estimators replaced by our shims.
+"""Load one of scikit-learn's installed test modules with its estimators replaced by our drop-ins
+(:mod:`sklearn_normreg.dropin`).
 
 The test functions read their own module's globals, so the estimator names are
 replaced in THAT module (``sklearn.<...>.tests.test_<...>``); parametrize values that
@@ -12,23 +13,26 @@ import types
 
 import pytest
 
-from . import shims
+from sklearn_normreg import dropin
 
 # suite name -> (installed test module, {name: shim}, names whose tests are pending)
 SUITES = {
     "logistic": (
         "sklearn.linear_model.tests.test_logistic",
-        {"LogisticRegression": shims.LogisticRegression, "LogisticRegressionCV": shims.LogisticRegressionCV},
+        {
+            "LogisticRegression": dropin.LogisticRegression,
+            "LogisticRegressionCV": dropin.LogisticRegressionCV,
+        },
         (),
     ),
     "mlp": (
         "sklearn.neural_network.tests.test_mlp",
-        {"MLPRegressor": shims.MLPRegressor, "MLPClassifier": shims.MLPClassifier},
+        {"MLPRegressor": dropin.MLPRegressor, "MLPClassifier": dropin.MLPClassifier},
         (),
     ),
     "data": (
         "sklearn.preprocessing.tests.test_data",
-        {"Normalizer": shims.Normalizer, "normalize": shims.normalize},
+        {"Normalizer": dropin.Normalizer, "normalize": dropin.normalize},
         (),
     ),
 }

@@ -1,4 +1,4 @@
-"""Runner for scikit-learn's own test suites against our estimators (see shims.py, _runner.py).
+"""Runner for scikit-learn's own test suites against our estimators (see sklearn_normreg/dropin, _runner.py).
 
 - Every collected test here gets the ``sklearn_suite`` marker: ``python -m pytest -m sklearn_suite``
   runs them alone, ``-m "not sklearn_suite"`` skips them.

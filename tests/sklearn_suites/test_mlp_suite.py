@@ -1,4 +1,4 @@
-"""scikit-learn's own tests (installed mlp suite) run against our estimators through shims.py.
+"""scikit-learn's own tests (installed mlp suite) run against our estimators through sklearn_normreg.dropin.
 
 See conftest.py and not_applicable.txt / known_gaps.txt.
 """
