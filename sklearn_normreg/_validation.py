@@ -7,7 +7,14 @@ from contextlib import contextmanager
 import numpy as np
 from sklearn.utils.validation import _check_sample_weight
 
-__all__ = ["checked_weights", "clear_input_errors", "unit_max_weights", "warn_if_alpha_beside_penalty_object"]
+__all__ = [
+    "checked_weights",
+    "clear_input_errors",
+    "SklearnHints",
+    "unit_max_weights",
+    "warn_if_alpha_beside_penalty_object",
+    "warn_if_alpha_ignored",
+]
 
 
 @contextmanager
@@ -45,17 +52,88 @@ def checked_weights(sample_weight, X):
     return unit_max_weights(_check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True))
 
 
-def warn_if_alpha_beside_penalty_object(estimator):
+def warn_if_alpha_beside_penalty_object(estimator, stacklevel=4):
     """Warn that ``alpha`` is ignored when it is set beside a penalty object.
 
     A penalty object carries its own strength (its ``value`` is the whole penalty
     term); the estimator's ``alpha`` scales the named penalties only.
     """
-    default = inspect.signature(type(estimator)).parameters["alpha"].default
-    if estimator.alpha != default:
+    if estimator.alpha != _default(estimator, "alpha"):
         warnings.warn(
             f"alpha={estimator.alpha!r} is ignored: the penalty object {estimator.penalty!r} carries its "
             "own strength (alpha applies to the named penalties only).",
             UserWarning,
-            stacklevel=4,
+            stacklevel=stacklevel,
         )
+
+
+# scikit-learn parameters the native estimators do not take, and what to write instead
+_SKLEARN_ONLY_HINTS = {
+    "C": "our equivalent is alpha = 1 / (C * sum of sample weights), i.e. alpha = 1 / (C * n_samples) "
+    "with unit weights (alpha multiplies a per-sample mean, C a sum)",
+    "Cs": "our equivalent is alphas (of the CV classes): alphas = [1 / (C * n_samples) for C in Cs] "
+    "with unit weights, or an int for that many alphas from alpha_max down",
+    "n_jobs": "{name} has no n_jobs: one fit runs in one process (parallelise several fits outside it, "
+    "e.g. GridSearchCV(n_jobs=...))",
+    "multi_class": "there is no multi_class: two classes are always fitted as binomial (one coefficient "
+    "row), more classes as multinomial (softmax)",
+    "dual": "there is no dual: liblinear's dual formulation; our solvers work on the primal problem",
+    "intercept_scaling": "there is no intercept_scaling: intercepts are never penalised here, so they need "
+    "no scaling",
+    "l1_ratios": "l1_ratios (several l1_ratios cross-validated) belongs to the CV classes "
+    "(NormRegLogisticRegressionCV, NormRegLinearRegressionCV); here set penalty='elasticnet' and one "
+    "l1_ratio",
+}
+
+
+class SklearnHints:
+    """A base whose ``__new__`` turns scikit-learn-only keyword arguments into a TypeError that
+    says what to write instead (``C``: ``alpha = 1 / (C * n_samples)``...), where Python's own
+    would only say "unexpected keyword argument".
+
+    ``__new__``, not a ``**kwargs`` in ``__init__``: scikit-learn reads the parameters from
+    ``__init__``'s signature, and its estimator checks pass every name of that signature.
+    """
+
+    def __new__(cls, *args, **kwargs):
+        valid = set(inspect.signature(cls.__init__).parameters) - {"self"}
+        unknown = [keyword for keyword in kwargs if keyword not in valid]
+        if unknown:
+            raise TypeError(_sklearn_only_message(cls.__name__, unknown, valid))
+        return super().__new__(cls)
+
+
+def _sklearn_only_message(name, unknown, valid):
+    lines = []
+    for keyword in unknown:
+        hint = _SKLEARN_ONLY_HINTS.get(keyword)
+        lines.append(
+            f"{name}.__init__() got an unexpected keyword argument {keyword!r}"
+            + (f": {hint.format(name=name)}." if hint else ".")
+        )
+    return (
+        "\n".join(lines) + f"\nValid parameters of {name}: {', '.join(sorted(valid))}.\n"
+        "For scikit-learn's exact signatures (C, multi_class, n_jobs...) use sklearn_normreg.dropin."
+    )
+
+
+def warn_if_alpha_ignored(estimator, stacklevel):
+    """Warn that ``alpha`` (and ``l1_ratio``) are ignored with ``penalty=None``, or beside a penalty
+    object; True if one of these cases applies (the caller's further checks are then moot).
+
+    ``stacklevel``: the user's frame as seen from the caller of this function.
+    """
+    if estimator.penalty is not None and not isinstance(estimator.penalty, str):  # a penalty object
+        warn_if_alpha_beside_penalty_object(estimator, stacklevel + 1)
+        return True
+    if estimator.penalty is None and estimator.alpha not in (0, _default(estimator, "alpha")):
+        warnings.warn(
+            "Setting penalty=None will ignore the alpha and l1_ratio parameters.",
+            UserWarning,
+            stacklevel=stacklevel + 1,
+        )
+    return estimator.penalty is None
+
+
+def _default(estimator, parameter):
+    return inspect.signature(type(estimator)).parameters[parameter].default

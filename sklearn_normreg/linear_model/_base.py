@@ -1,6 +1,7 @@
 """What the linear models share: the starting point, the call to :func:`solve`, the fitted
 attributes, the not-converged warning and the input validation."""
 
+import time
 import warnings
 
 import numpy as np
@@ -9,11 +10,11 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import validate_data
 
 from .._policy import single_threaded_blas, solve
-from .._validation import clear_input_errors, warn_if_alpha_beside_penalty_object
+from .._validation import SklearnHints, clear_input_errors, warn_if_alpha_ignored
 from ..penalties import BasePenalty, get_penalty
 
 
-class _LinearModelBase(BaseEstimator):
+class _LinearModelBase(SklearnHints, BaseEstimator):
     """What the linear models share: starting point, the call to :func:`solve`, the fitted attributes.
 
     Estimators build a :class:`LinearObjective`; everything after that is here.
@@ -24,15 +25,9 @@ class _LinearModelBase(BaseEstimator):
 
     def _warn_ignored_parameters(self):
         """Say so when a parameter has no effect, as scikit-learn's LogisticRegression does."""
-        if isinstance(self.penalty, BasePenalty):
-            warn_if_alpha_beside_penalty_object(self)
-        elif self.penalty is None and self.alpha not in (0, 1e-4):
-            warnings.warn(
-                "Setting penalty=None will ignore the alpha and l1_ratio parameters.",
-                UserWarning,
-                stacklevel=4,
-            )
-        elif self.penalty != "elasticnet" and self.l1_ratio != 0.5:
+        if warn_if_alpha_ignored(self, stacklevel=4):
+            return
+        if self.penalty != "elasticnet" and self.l1_ratio != 0.5:
             warnings.warn(
                 "l1_ratio parameter is only used when penalty is 'elasticnet'. "
                 f"Got (penalty={self.penalty}).",
@@ -73,17 +68,65 @@ class _LinearModelBase(BaseEstimator):
                 solver=self.solver,
                 tol=self.tol,
                 max_iter=self.max_iter,
-                verbose=self.verbose,
+                verbose=max(self.verbose - 1, 0),  # the solvers print per iteration from verbose=2 on
             )
+        self._solver_used = solver
         if violation > tol:
             _warn_not_converged(solver, n_iter, tol, violation, not objective.loss.piecewise_linear)
         return theta, n_iter, violation
 
     def _fit_objective(self, objective, theta0, alpha):
         """Solve from ``theta0`` and store the solution; return it (the CV path warm-starts from it)."""
+        started = time.perf_counter()
         theta, n_iter, certificate = self._solve(objective, theta0, alpha)
         self._set_solution(objective, theta, n_iter, certificate, alpha)
+        self._report_fit(alpha, started)
         return theta
+
+    def _report_fit(self, alpha, started):
+        """``verbose >= 1``: one line per fit (on a CV path, per fold and alpha, its ``_fit_label``
+        naming the fold): the solver, its iterations, the certificate and the time."""
+        if not self.verbose:
+            return
+        if "dual_gap_" in vars(self):
+            certificate = f"duality gap {self.dual_gap_:.2e}"
+        else:
+            certificate = f"KKT violation {self.kkt_violation_:.2e}"
+        print(
+            f"{getattr(self, '_fit_label', '')}{type(self).__name__}: alpha={alpha:.4g}, solver "
+            f"{self._solver_used}, {int(np.ravel(self.n_iter_)[0])} iteration(s), relative {certificate} "
+            f"(tol {self.tol:g}), {time.perf_counter() - started:.3f} s"
+        )
+
+    def _warn_if_all_zero(self, objective, theta, alpha, stacklevel):
+        """Warn when ``alpha`` is so large that every coefficient is 0 (the model ignores X).
+
+        ``alpha_max``, the smallest alpha that zeroes every coefficient, is the penalty's at the
+        gradient of the weights at ``W = 0`` with the fitted intercepts (those of the
+        intercept-only model, which the fit returned): as the CV classes' alpha grid. Named
+        penalties with an L1 part only (an L2 penalty never zeroes everything). ``stacklevel``:
+        the user's frame as seen from the caller.
+        """
+        weights = theta[: objective.n_weights]
+        if weights.size == 0 or np.any(weights) or isinstance(self.penalty, BasePenalty):
+            return
+        gradient = objective.value_and_grad(theta.astype(objective.X.dtype))[1][: objective.n_weights]
+        alpha_max = get_penalty(self.penalty, alpha=1.0, l1_ratio=self.l1_ratio).alpha_max(gradient)
+        # rounding's share of the gradient, |X| |residuals| eps: a constant target leaves only it
+        rounding = (
+            100 * np.finfo(objective.X.dtype).eps * abs(objective.X).max() * max(1, np.abs(objective.y).max())
+        )
+        if not (rounding < alpha_max < np.inf and alpha >= alpha_max * (1 - self.tol)):
+            return  # nothing to learn (alpha_max 0: constant target, zero X), or no L1 part
+        warnings.warn(
+            f"Every coefficient is exactly 0: alpha={alpha:.6g} is at or above alpha_max={alpha_max:.6g}, "
+            f"the smallest alpha at which the {self.penalty!r} penalty zeroes all the coefficients on "
+            "these data, so the model ignores X (it predicts from the intercepts only). Use an alpha "
+            "below alpha_max (e.g. alpha_max / 100); if cross-validation chose this alpha, no feature "
+            "improved the held-out score.",
+            UserWarning,
+            stacklevel=stacklevel + 1,
+        )
 
     def _set_solution(self, objective, theta, n_iter, violation, alpha, data_term=None):
         """Store the solution; ``data_term``: the data term at ``theta`` when the solver knows it."""

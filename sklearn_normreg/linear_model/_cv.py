@@ -110,8 +110,12 @@ class NormRegLogisticRegressionCV(_CrossValidatedMixin, NormRegLogisticRegressio
         The alphas, or how many to place log-uniformly from ``alpha_max`` (the
         smallest alpha that zeroes every L1 coefficient, from the data) down to
         ``1e-4 * alpha_max``.
-    penalty, l1_ratio, fit_intercept, solver, tol, max_iter, class_weight, verbose, random_state
+    penalty, l1_ratio, fit_intercept, solver, tol, max_iter, class_weight, random_state
         As in :class:`NormRegLogisticRegression`.
+    verbose : int, default=0
+        0: silent; 1: one line per fold and alpha (naming them: the solver, its iterations,
+        the certificate, the time), then one for the refit; 2: also the solver's progress per
+        iteration (with ``n_jobs``, the folds' lines come from the worker processes).
     l1_ratios : array-like of float, default=None
         With ``penalty='elasticnet'``, the l1_ratios to cross-validate too
         (each with its own alpha grid); None: ``l1_ratio`` only.
@@ -273,8 +277,12 @@ class NormRegLinearRegressionCV(_CrossValidatedMixin, NormRegLinearRegression):
     l1_ratios : array-like of float, default=None
         With ``penalty='elasticnet'``, the l1_ratios to cross-validate too
         (each with its own alpha grid, as ``ElasticNetCV``); None: ``l1_ratio`` only.
-    loss, penalty, l1_ratio, huber_delta, quantile, power, fit_intercept, solver, tol, max_iter, verbose
+    loss, penalty, l1_ratio, huber_delta, quantile, power, fit_intercept, solver, tol, max_iter
         As in :class:`NormRegLinearRegression`.
+    verbose : int, default=0
+        0: silent; 1: one line per fold and alpha (naming them: the solver, its iterations,
+        the certificate, the time), then one for the refit; 2: also the solver's progress per
+        iteration (with ``n_jobs``, the folds' lines come from the worker processes).
     cv : int, cross-validation generator or iterable, default=None
         As in scikit-learn (None: 5-fold).
     scoring : str or callable, default=None

@@ -71,8 +71,9 @@ def _cross_validated_path(search, Single, X, y, sample_weight, given_weight, par
             scorer,
             score_params,
             classes,
+            f"fold {k + 1}/{len(folds)}" + (f", l1_ratio={l1_ratio:g}" if len(l1_ratios) > 1 else ""),
         )
-        for train, test in folds
+        for k, (train, test) in enumerate(folds)
         for l1_ratio, alphas in zip(l1_ratios, grids)
     )
     n_folds, n_ratios = len(folds), len(l1_ratios)
@@ -91,6 +92,7 @@ def _cross_validated_path(search, Single, X, y, sample_weight, given_weight, par
     search.scores_ = scores if several else scores[:, 0]
     search.coefs_paths_ = coefs if several else coefs[:, 0]
     final = clone(base).set_params(alpha=search.alpha_, l1_ratio=search.l1_ratio_)
+    final._fit_label = "refit on all the data: " if search.refit else "refit=False, first fold's fit: "
     if search.refit:
         final.fit(X, y, sample_weight=sample_weight)
     else:  # fitted attributes from the first fold, coefficients averaged over all
@@ -139,9 +141,12 @@ def _l1_ratio_grid(search):
     return ratios.tolist()
 
 
-def _fit_path(base, X, y, sample_weight, train, test, alphas, scorer, score_params, classes):
-    """One fold's path: one objective, decreasing alphas, each solve warm-started from the last."""
+def _fit_path(base, X, y, sample_weight, train, test, alphas, scorer, score_params, classes, label):
+    """One fold's path: one objective, decreasing alphas, each solve warm-started from the last.
+
+    ``label`` names the fold in the verbose lines (``verbose >= 1``: one per alpha)."""
     model = clone(base)
+    model._fit_label = f"{label}: "
     # sliced once per fold; sparse folds in CSC, the layout the working-set solver slices columns from
     X_train = X[train].tocsc() if sp.issparse(X) else X[train]
     if not sp.issparse(X) and np.may_share_memory(X_train, X):  # a slice as the fold: the path's own copy

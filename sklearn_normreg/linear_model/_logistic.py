@@ -100,7 +100,8 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearM
     warm_start : bool, default=False
         Start from the previous solution when the shapes agree.
     verbose : int, default=0
-        Print progress.
+        0: silent; 1: one line per fit (the solver, its iterations, the certificate, the time);
+        2: also the solver's progress per iteration.
     random_state : int, RandomState instance or None, default=None
         Order of the minibatches in :meth:`partial_fit`; ``fit`` is deterministic.
 
@@ -217,7 +218,10 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearM
     def _fit_encoded(self, X, encoded, classes, sample_weight, y):
         """Fit validated ``X`` to the class indices ``encoded`` into ``classes``."""
         objective = self._encoded_objective(X, encoded, classes, sample_weight, y)
-        self._fit_objective(objective, self._start(objective, continue_fit=self.warm_start), self.alpha)
+        theta = self._fit_objective(
+            objective, self._start(objective, continue_fit=self.warm_start), self.alpha
+        )
+        self._warn_if_all_zero(objective, theta, self.alpha, stacklevel=4)
         return self
 
     def _encoded_objective(self, X, encoded, classes, sample_weight, y):

@@ -1,5 +1,6 @@
 """Linear regression with any loss and penalty, and the squared loss's Gram route."""
 
+import time
 from numbers import Integral, Real
 
 import numpy as np
@@ -93,7 +94,8 @@ class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
     warm_start : bool, default=False
         Start from the previous solution when the shapes agree.
     verbose : int, default=0
-        Print progress.
+        0: silent; 1: one line per fit (the solver, its iterations, the certificate, the time);
+        2: also the solver's progress per iteration.
 
     Attributes
     ----------
@@ -205,7 +207,10 @@ class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
         if not sample_weight.sum() > 0:
             raise ValueError("The sample weights sum to zero.")
         objective = self._objective(X, y, sample_weight)
-        self._fit_objective(objective, self._start(objective, continue_fit=self.warm_start), self.alpha)
+        theta = self._fit_objective(
+            objective, self._start(objective, continue_fit=self.warm_start), self.alpha
+        )
+        self._warn_if_all_zero(objective, theta, self.alpha, stacklevel=3)
         return self
 
     def _set_solution(self, objective, theta, n_iter, certificate, alpha, data_term=None):
@@ -241,8 +246,11 @@ class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
             or self.max_iter == 0
         ):
             return super()._fit_objective(objective, theta0, alpha)
+        started = time.perf_counter()
+        self._solver_used = "newton (on the Gram matrix)"
         theta, n_iter, violation, data_term = self._fit_gram(objective, penalty, theta0, alpha)
         self._set_solution(objective, theta, n_iter, violation, alpha, data_term)
+        self._report_fit(alpha, started)
         return theta
 
     def _fit_gram(self, objective, penalty, theta0, alpha):
@@ -268,8 +276,9 @@ class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
             tiny = np.finfo(objective.X.dtype).tiny
             scale = max(float(np.abs(gram.zero_gradient).max(initial=0.0)), tiny)
             W0 = theta0[: objective.n_weights].reshape(K, p)
+            verbose = max(self.verbose - 1, 0)  # the solver prints per iteration from verbose=2 on
             W, n_iter, violation, _ = gram_prox_newton(
-                gram, penalty, W0, tol=tol * scale, max_iter=self.max_iter, verbose=self.verbose
+                gram, penalty, W0, tol=tol * scale, max_iter=self.max_iter, verbose=verbose
             )
             b = gram.intercepts(W)
             theta = np.concatenate([W.ravel(), b if self.fit_intercept else []])

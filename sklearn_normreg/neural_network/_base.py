@@ -5,6 +5,7 @@ The training loops that ``_BaseNormRegMLP._fit`` hands the objective to live in
 """
 
 import copy
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -16,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._activations import ACTIVATIONS
 from .._objective.network import MLPLayout, MLPObjective
 from .._transaction import all_or_nothing
-from .._validation import checked_weights, clear_input_errors, warn_if_alpha_beside_penalty_object
+from .._validation import SklearnHints, checked_weights, clear_input_errors, warn_if_alpha_ignored
 from ..penalties import PENALTIES, BasePenalty, get_penalty
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
@@ -30,7 +31,7 @@ def _is_stochastic(estimator):
     return True
 
 
-class _BaseNormRegMLP(BaseEstimator):
+class _BaseNormRegMLP(SklearnHints, BaseEstimator):
     """What the MLP regressor and classifier share: initialisation, training, warm start.
 
     ``_fit`` validates the data, lets the subclass encode the target, builds the
@@ -138,8 +139,8 @@ class _BaseNormRegMLP(BaseEstimator):
         objective = MLPObjective(
             layout, ACTIVATIONS[self.activation], self._make_loss(state["out_activation_"])
         )
-        if isinstance(self.penalty, BasePenalty):
-            warn_if_alpha_beside_penalty_object(self)
+        # the user's frame: _fit_unguarded < _fit < fit (or partial_fit) < _fit_context's wrapper
+        warn_if_alpha_ignored(self, stacklevel=5)
         penalty = get_penalty(self.penalty, alpha=self.alpha, l1_ratio=self.l1_ratio)
         # An objective that is infinite at the start (a huge alpha, or huge
         # warm-started weights) can only "diverge": say why before training.
@@ -168,7 +169,20 @@ class _BaseNormRegMLP(BaseEstimator):
         )
         for name, value in state.items():
             setattr(self, name, value)
+        self._warn_if_constant(coefs[0])
         return self
+
+    def _warn_if_constant(self, first_layer):
+        """Warn when every weight of the first layer is 0: the network ignores X."""
+        if first_layer.size == 0 or np.any(first_layer):
+            return
+        strength = self.penalty if isinstance(self.penalty, BasePenalty) else f"alpha={self.alpha:g}"
+        warnings.warn(
+            "Every weight of the first layer is exactly 0: the network ignores X and predicts a "
+            f"constant. The penalty ({strength}) is too strong for these data: use a smaller alpha.",
+            UserWarning,
+            stacklevel=6,  # the user's: _warn_if_constant < _fit_unguarded < _fit < fit < wrapper
+        )
 
     def _check_hidden_sizes_unchanged(self, hidden, incremental):
         """Refuse to continue from fitted weights whose hidden layers differ from ``hidden``."""

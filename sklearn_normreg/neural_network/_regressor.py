@@ -106,8 +106,8 @@ class NormRegMLPRegressor(RegressorMixin, _MLPTraining):
     tol : float, default=1e-4
         Improvement below which an epoch counts as no progress (sgd/adam);
         projected-gradient tolerance for lbfgs.
-    verbose : bool, default=False
-        Print the objective every epoch.
+    verbose : bool or int, default=False
+        Print the objective every epoch (any true value, as scikit-learn's MLPs).
     warm_start : bool, default=False
         Start from the previous solution.
     momentum : float, default=0.9
