@@ -3,6 +3,8 @@
 Generated, never downloaded: a deterministic function of its arguments.
 """
 
+from __future__ import annotations
+
 from numbers import Integral, Real
 
 import numpy as np
@@ -24,14 +26,14 @@ __all__ = ["make_noisy_wave"]
     prefer_skip_nested_validation=True,
 )
 def make_noisy_wave(
-    n_samples=300,
+    n_samples: int = 300,
     *,
-    noise=0.1,
-    outlier_fraction=0.1,
-    outlier_scale=3.0,
-    random_state=None,
-    return_clean=False,
-):
+    noise: float = 0.1,
+    outlier_fraction: float = 0.1,
+    outlier_scale: float = 3.0,
+    random_state: int | np.random.RandomState | None = None,
+    return_clean: bool = False,
+) -> tuple[np.ndarray, np.ndarray] | tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Noisy 1-D regression data with gross outliers, in the spirit of the seed.
 
     ``x`` is drawn uniformly on ``[-3, 3]``; the target is the smooth curve

@@ -49,7 +49,13 @@ A box-constrained L1 penalty written by a user (only ``value`` and ``prox``):
 array([ 1. ,  0. , -0.3])
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 __all__ = [
     "PENALTIES",
@@ -63,7 +69,7 @@ __all__ = [
 ]
 
 
-def soft_threshold(w, threshold, out=None):
+def soft_threshold(w: ArrayLike, threshold: ArrayLike, out: np.ndarray | None = None) -> np.ndarray:
     """Soft-thresholding ``sign(w) * max(|w| - threshold, 0)``.
 
     Written as ``w - clip(w, -t, t)``: where ``|w| <= t`` this is ``w - w``,
@@ -101,22 +107,22 @@ class BasePenalty:
         The penalty is ``l1_strength * ||w||_1 + 0.5 * l2_strength * ||w||_2^2``.
     """
 
-    name = None
-    parameters = ()
+    name: str | None = None
+    parameters: tuple[str, ...] = ()
     differentiable = False
     separable = True
     convex = True
     l1_l2_form = False
 
-    def value(self, w):
+    def value(self, w: np.ndarray) -> float:
         """The penalty term at ``w``."""
         raise NotImplementedError(f"{type(self).__name__} must implement value(w).")
 
-    def prox(self, w, step, out=None):
+    def prox(self, w: np.ndarray, step: ArrayLike, out: np.ndarray | None = None) -> np.ndarray:
         """``argmin_v 0.5 * ||v - w||^2 + step * value(v)``; ``step`` broadcasts against ``w``."""
         raise NotImplementedError(f"{type(self).__name__} must implement prox(w, step, out=None).")
 
-    def scalar_prox(self):
+    def scalar_prox(self) -> Callable[[float, float], float]:
         """A function ``(x, step) -> float``: :meth:`prox` of one coordinate, for coordinate descent.
 
         Generic: one call of :meth:`prox`; the named penalties return float
@@ -127,28 +133,28 @@ class BasePenalty:
         return lambda x, step: float(prox(np.array([x]), step)[0])
 
     @property
-    def is_zero(self):
+    def is_zero(self) -> bool:
         """Whether the penalty is 0 everywhere (its prox the identity): solvers then skip it."""
         return False
 
     @property
-    def smooth_part(self):
+    def smooth_part(self) -> BasePenalty:
         """The differentiable part of the penalty (a penalty object)."""
         return self if self.differentiable else NoPenalty()
 
     @property
-    def nonsmooth_part(self):
+    def nonsmooth_part(self) -> BasePenalty:
         """The part handled by its proximal operator (a penalty object)."""
         return NoPenalty() if self.differentiable else self
 
-    def gradient(self, w):
+    def gradient(self, w: np.ndarray) -> np.ndarray:
         """Gradient of :meth:`value`; only for differentiable penalties."""
         raise ValueError(
             f"The {self!r} penalty is not differentiable; use its proximal operator (prox) "
             "or its smooth_part instead."
         )
 
-    def subdiff_distance(self, w, grad):
+    def subdiff_distance(self, w: np.ndarray, grad: np.ndarray) -> np.ndarray:
         """Element-wise distance of ``-grad`` to the penalty's subdifferential at ``w``.
 
         ``grad`` is the gradient of the data term at ``w``; the result is zero
@@ -173,18 +179,18 @@ class BasePenalty:
         step = (1e-4 * largest_w if largest_w > 0 else 1.0) / largest_grad
         return np.abs(w - self.prox(w - step * grad, step)) / step
 
-    def alpha_max(self, grad):
+    def alpha_max(self, grad: np.ndarray) -> float:
         """The smallest strength for which ``w = 0`` is optimal, given the data gradient there.
 
         ``inf`` for penalties without an L1 part (they never zero everything).
         """
         return np.inf
 
-    def support(self, w):
+    def support(self, w: np.ndarray) -> np.ndarray:
         """Boolean mask of the coordinates of ``w`` that are non-zero."""
         return np.asarray(w) != 0
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         params = ", ".join(f"{p}={getattr(self, p)!r}" for p in self.parameters)
         return f"{type(self).__name__}({params})"
 
@@ -196,50 +202,50 @@ class _L1L2Penalty(BasePenalty):
     float version for coordinate descent, and the KKT term.
     """
 
-    parameters = ("alpha",)
+    parameters: tuple[str, ...] = ("alpha",)
     l1_l2_form = True
     # the shares of alpha on ||w||_1 and on 0.5 ||w||_2^2 (plain attributes: coordinate descent
     # reads the strengths once per coordinate)
     l1_share = 0.0
     l2_share = 0.0
 
-    def __init__(self, alpha=1.0):
+    def __init__(self, alpha: float = 1.0) -> None:
         if not alpha >= 0:
             raise ValueError(f"alpha must be >= 0, got {alpha!r}.")
         self.alpha = alpha
 
     @property
-    def is_zero(self):
+    def is_zero(self) -> bool:
         return self.alpha == 0
 
     @property
-    def l1_strength(self):
+    def l1_strength(self) -> float:
         """Weight of ``||w||_1`` in the penalty."""
         return self.alpha * self.l1_share
 
     @property
-    def l2_strength(self):
+    def l2_strength(self) -> float:
         """Weight of ``0.5 * ||w||_2^2`` in the penalty."""
         return self.alpha * self.l2_share
 
-    def scalar_prox(self):
+    def scalar_prox(self) -> Callable[[float, float], float]:
         a1, a2 = self.l1_strength, self.l2_strength
 
-        def prox(x, step):
+        def prox(x: float, step: float) -> float:
             threshold = step * a1
             shrunk = x - threshold if x > threshold else x + threshold if x < -threshold else 0.0
             return shrunk / (1 + step * a2)
 
         return prox
 
-    def subdiff_distance(self, w, grad):
+    def subdiff_distance(self, w: np.ndarray, grad: np.ndarray) -> np.ndarray:
         g = grad + self.l2_strength * w
         a1 = self.l1_strength
         if a1 == 0:
             return np.abs(g)
         return np.where(w != 0, np.abs(g + a1 * np.sign(w)), np.maximum(np.abs(g) - a1, 0))
 
-    def alpha_max(self, grad):
+    def alpha_max(self, grad: np.ndarray) -> float:
         """The smallest ``alpha`` for which ``w = 0`` is optimal, given the data gradient there.
 
         ``inf`` for penalties without an L1 part (they never zero everything).
@@ -264,16 +270,16 @@ class NoPenalty(_L1L2Penalty):
     parameters = ()
     differentiable = True
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(0.0)
 
-    def value(self, w):
+    def value(self, w: np.ndarray) -> float:
         return 0.0
 
-    def gradient(self, w):
+    def gradient(self, w: np.ndarray) -> np.ndarray:
         return np.zeros_like(w)
 
-    def prox(self, w, step, out=None):
+    def prox(self, w: np.ndarray, step: ArrayLike, out: np.ndarray | None = None) -> np.ndarray:
         w = np.asarray(w)
         if out is None:
             return w.copy()
@@ -297,14 +303,14 @@ class L2Penalty(_L1L2Penalty):
     differentiable = True
     l2_share = 1.0
 
-    def value(self, w):
+    def value(self, w: np.ndarray) -> float:
         w = np.ravel(w)
         return self.alpha * 0.5 * np.dot(w, w)
 
-    def gradient(self, w):
+    def gradient(self, w: np.ndarray) -> np.ndarray:
         return self.alpha * np.asarray(w)
 
-    def prox(self, w, step, out=None):
+    def prox(self, w: np.ndarray, step: ArrayLike, out: np.ndarray | None = None) -> np.ndarray:
         w = np.asarray(w)
         return np.divide(w, np.asarray(1 + np.multiply(step, self.alpha), dtype=w.dtype), out=out)
 
@@ -324,10 +330,10 @@ class L1Penalty(_L1L2Penalty):
     name = "l1"
     l1_share = 1.0
 
-    def value(self, w):
+    def value(self, w: np.ndarray) -> float:
         return self.alpha * np.sum(np.abs(w))
 
-    def prox(self, w, step, out=None):
+    def prox(self, w: np.ndarray, step: ArrayLike, out: np.ndarray | None = None) -> np.ndarray:
         return soft_threshold(w, np.multiply(step, self.alpha), out=out)
 
 
@@ -349,7 +355,7 @@ class ElasticNetPenalty(_L1L2Penalty):
     name = "elasticnet"
     parameters = ("alpha", "l1_ratio")
 
-    def __init__(self, alpha=1.0, l1_ratio=0.5):
+    def __init__(self, alpha: float = 1.0, l1_ratio: float = 0.5) -> None:
         super().__init__(alpha)
         if not 0 <= l1_ratio <= 1:
             raise ValueError(f"l1_ratio must be in [0, 1], got {l1_ratio!r}.")
@@ -357,22 +363,22 @@ class ElasticNetPenalty(_L1L2Penalty):
         self.l2_share = 1 - l1_ratio
 
     @property
-    def smooth_part(self):
+    def smooth_part(self) -> BasePenalty:
         return L2Penalty(self.alpha * (1 - self.l1_ratio))
 
     @property
-    def nonsmooth_part(self):
+    def nonsmooth_part(self) -> BasePenalty:
         return L1Penalty(self.alpha * self.l1_ratio)
 
-    def value(self, w):
+    def value(self, w: np.ndarray) -> float:
         return self.smooth_part.value(w) + self.nonsmooth_part.value(w)
 
-    def prox(self, w, step, out=None):
+    def prox(self, w: np.ndarray, step: ArrayLike, out: np.ndarray | None = None) -> np.ndarray:
         out = self.nonsmooth_part.prox(w, step, out=out)
         return self.smooth_part.prox(out, step, out=out)
 
 
-PENALTIES = {
+PENALTIES: dict[str | None, type[BasePenalty]] = {
     None: NoPenalty,
     "l2": L2Penalty,
     "l1": L1Penalty,
@@ -381,7 +387,7 @@ PENALTIES = {
 """Registry from penalty name to penalty class."""
 
 
-def get_penalty(name, **params):
+def get_penalty(name: str | BasePenalty | None, **params: Any) -> BasePenalty:
     """Build the penalty called ``name``.
 
     Parameters

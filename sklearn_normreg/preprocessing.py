@@ -11,7 +11,10 @@ norms, overflow-safe rescaling, sparse and N-d handling) are in
 :func:`sklearn.preprocessing.normalize`.
 """
 
+from __future__ import annotations
+
 from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -30,24 +33,32 @@ from ._normalize import (
 )
 from ._validation import clear_input_errors
 
+if TYPE_CHECKING:
+    from typing import Self, TypeAlias
+
+    from numpy.typing import ArrayLike
+
+    # what the normalisers take: array-likes and scipy sparse matrices or arrays
+    MatrixLike: TypeAlias = ArrayLike | sp.spmatrix | sp.sparray
+
 __all__ = ["L1Normalizer", "L2Normalizer", "l1_normalize", "l2_normalize"]
 
 
 class _BaseRowNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Shared implementation of the row normalisers; subclasses set ``_norm``."""
 
-    _norm = None
+    _norm: str  # 'l1' or 'l2', a key of _normalize._NORMS
 
     _parameter_constraints: dict = {
         "epsilon": [Interval(Real, 0, None, closed="left")],
         "copy": ["boolean"],
     }
 
-    def __init__(self, epsilon=1e-10, *, copy=True):
+    def __init__(self, epsilon: float = 1e-10, *, copy: bool = True) -> None:
         self.epsilon = epsilon
         self.copy = copy
 
-    def fit(self, X, y=None):
+    def fit(self, X: MatrixLike, y: None = None) -> Self:
         """Validate the parameters and record the number of features.
 
         Parameters
@@ -68,7 +79,7 @@ class _BaseRowNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             validate_data(self, X, accept_sparse=("csr", "csc"), dtype=FLOAT_DTYPES)
         return self
 
-    def transform(self, X, copy=None):
+    def transform(self, X: MatrixLike, copy: bool | None = None) -> np.ndarray | sp.spmatrix | sp.sparray:
         """Scale each row of ``X`` to unit norm (or by the epsilon floor).
 
         Parameters
@@ -124,7 +135,7 @@ class _BaseRowNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             return _normalize_sparse(X, norm, self.epsilon, in_place)
         return _normalize(X, X if in_place else np.empty_like(X), norm, self.epsilon)
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         tags.requires_fit = False
@@ -230,7 +241,9 @@ _FUNCTION_PARAMS = {
 
 
 @validate_params(_FUNCTION_PARAMS, prefer_skip_nested_validation=True)
-def l1_normalize(x, axis=-1, epsilon=1e-10):
+def l1_normalize(
+    x: MatrixLike, axis: int | tuple[int, ...] | None = -1, epsilon: float = 1e-10
+) -> np.ndarray | sp.spmatrix | sp.sparray:
     """Divide ``x`` by its L1 norm over ``axis``, floored at ``epsilon``.
 
     Computes ``x / max(sum(|x|, axis, keepdims=True), epsilon)`` for N-d input.
@@ -266,7 +279,9 @@ def l1_normalize(x, axis=-1, epsilon=1e-10):
 
 
 @validate_params(_FUNCTION_PARAMS, prefer_skip_nested_validation=True)
-def l2_normalize(x, axis=-1, epsilon=1e-10):
+def l2_normalize(
+    x: MatrixLike, axis: int | tuple[int, ...] | None = -1, epsilon: float = 1e-10
+) -> np.ndarray | sp.spmatrix | sp.sparray:
     """Divide ``x`` by its L2 norm over ``axis``, with the seed's epsilon floor.
 
     Computes ``x / sqrt(max(sum(x**2, axis, keepdims=True), epsilon))`` for N-d

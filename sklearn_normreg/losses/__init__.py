@@ -20,6 +20,10 @@ in a registry (:data:`LOSSES` for regression losses, :data:`CLASSIFICATION_LOSSE
 for the log-losses); a loss object can also be passed to the regressors as ``loss=``.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from ._base import BaseLoss, ResidualLoss
 from ._classification import HalfBinomialLoss, HalfMultinomialLoss
 from ._glm import HalfGammaLoss, HalfPoissonLoss, HalfTweedieLoss
@@ -45,7 +49,7 @@ __all__ = [
 ]
 
 
-LOSSES = {
+LOSSES: dict[str, type[BaseLoss]] = {
     "squared_error": SquaredError,
     "absolute_error": AbsoluteError,
     "huber": Huber,
@@ -57,11 +61,14 @@ LOSSES = {
 """Registry from loss name to loss class."""
 
 
-CLASSIFICATION_LOSSES = {"binomial": HalfBinomialLoss, "multinomial": HalfMultinomialLoss}
+CLASSIFICATION_LOSSES: dict[str, type[HalfBinomialLoss]] = {
+    "binomial": HalfBinomialLoss,
+    "multinomial": HalfMultinomialLoss,
+}
 """The logistic models' log-losses (targets are labels, not values)."""
 
 
-def classification_loss(multiclass):
+def classification_loss(multiclass: bool) -> HalfBinomialLoss:
     """The log-loss of a classifier: the one place that picks binomial or multinomial.
 
     Parameters
@@ -88,7 +95,7 @@ LOSS_ALIASES = {"l2": "squared_error", "l1": "absolute_error"}
 """Accepted alternative names (the seed's "L2/L1-norm loss")."""
 
 
-def get_loss(name, **params):
+def get_loss(name: str | BaseLoss, **params: Any) -> BaseLoss:
     """Build the loss called ``name`` (an alias is accepted).
 
     Parameters

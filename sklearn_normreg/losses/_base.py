@@ -1,6 +1,9 @@
 """The base classes of every loss: :class:`BaseLoss` and the residual losses' :class:`ResidualLoss`."""
 
+from __future__ import annotations
+
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.optimize import minimize_scalar
 
 __all__ = ["BaseLoss", "ResidualLoss"]
@@ -48,8 +51,8 @@ class BaseLoss:
     array([0.    , 0.4338])
     """
 
-    name = None
-    parameters = ()
+    name: str | None = None
+    parameters: tuple[str, ...] = ()
     differentiable = True
     has_hessian = False
     constant_curvature = False
@@ -57,29 +60,29 @@ class BaseLoss:
     link = "identity"
     sums_outputs = False
 
-    def loss(self, y_true, raw_prediction):
+    def loss(self, y_true: ArrayLike, raw_prediction: ArrayLike) -> np.ndarray:
         """Element-wise loss values."""
         raise NotImplementedError(f"{type(self).__name__} must implement loss(y_true, raw_prediction).")
 
-    def gradient(self, y_true, raw_prediction):
+    def gradient(self, y_true: ArrayLike, raw_prediction: ArrayLike) -> np.ndarray:
         """Element-wise derivative with respect to ``raw_prediction``."""
         raise NotImplementedError(f"{type(self).__name__} must implement gradient(y_true, raw_prediction).")
 
-    def curvature(self, y_true, raw_prediction):
+    def curvature(self, y_true: ArrayLike, raw_prediction: ArrayLike) -> np.ndarray:
         """Element-wise second derivative with respect to ``raw_prediction`` (with ``has_hessian``)."""
         raise NotImplementedError(
             f"{type(self).__name__} declares no curvature; implement curvature(y_true, raw_prediction) "
             "and set has_hessian = True for the Newton solvers."
         )
 
-    def loss_gradient(self, y_true, raw_prediction):
+    def loss_gradient(self, y_true: ArrayLike, raw_prediction: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         """Element-wise loss values and derivatives, computed together."""
         return self.loss(y_true, raw_prediction), self.gradient(y_true, raw_prediction)
 
-    def validate_targets(self, y, sample_weight=None):
+    def validate_targets(self, y: ArrayLike, sample_weight: ArrayLike | None = None) -> None:
         """Raise a ValueError naming the rule when ``y`` is outside the loss's domain (any y here)."""
 
-    def link_targets(self, y, n_outputs=None):
+    def link_targets(self, y: ArrayLike, n_outputs: int | None = None) -> tuple[np.ndarray, int]:
         """Targets as the per-sample methods take them, and the number of raw outputs.
 
         Element-wise losses predict each target column with one raw output:
@@ -89,18 +92,20 @@ class BaseLoss:
         y = y.reshape(-1, 1) if y.ndim == 1 else y
         return y, y.shape[1] if n_outputs is None else n_outputs
 
-    def raw_prediction_of(self, prediction):
+    def raw_prediction_of(self, prediction: ArrayLike) -> np.ndarray:
         """The raw prediction whose :meth:`inverse_link` is ``prediction`` (the identity here)."""
         return np.asarray(prediction)
 
-    def inverse_link(self, raw_prediction, out=None):
+    def inverse_link(self, raw_prediction: ArrayLike, out: np.ndarray | None = None) -> np.ndarray:
         """The predicted quantity from the raw prediction (the identity here)."""
         if out is None:
             return np.array(raw_prediction)
         out[...] = raw_prediction
         return out
 
-    def sample_loss_gradient(self, y_true, raw_prediction):
+    def sample_loss_gradient(
+        self, y_true: np.ndarray, raw_prediction: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Per-sample loss (the mean over outputs) and its gradient.
 
         Parameters
@@ -118,7 +123,7 @@ class BaseLoss:
         n_outputs = raw_prediction.shape[1]
         return values.mean(axis=1), derivative / n_outputs if n_outputs > 1 else derivative
 
-    def sample_hessian(self, y_true, raw_prediction):
+    def sample_hessian(self, y_true: np.ndarray, raw_prediction: np.ndarray) -> np.ndarray:
         """Second derivatives of :meth:`sample_loss_gradient`'s loss, per sample.
 
         Returns an array of shape (n_samples, n_outputs, n_outputs); element-wise
@@ -132,7 +137,7 @@ class BaseLoss:
         hessian[:, np.arange(n_outputs), np.arange(n_outputs)] = curvature
         return hessian
 
-    def best_constant(self, y, weights):
+    def best_constant(self, y: np.ndarray, weights: np.ndarray) -> float:
         """The constant prediction minimising ``sum_i weights_i * loss(y_i, c)`` (1-D ``y``).
 
         Generic: a bounded 1-D minimisation (Brent), which stops near ``sqrt(eps)``
@@ -158,7 +163,7 @@ class BaseLoss:
             constant -= slope / curvature
         return constant
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         params = ", ".join(f"{p}={getattr(self, p)!r}" for p in self.parameters)
         return f"{type(self).__name__}({params})"
 
@@ -170,24 +175,32 @@ class ResidualLoss(BaseLoss):
     with ``has_hessian``); the network feeds them the residual directly.
     """
 
-    def _residual(self, y_true, raw_prediction):
+    def _value_and_derivative(self, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Element-wise loss values and derivatives at the residual ``r``."""
+        raise NotImplementedError(f"{type(self).__name__} must implement _value_and_derivative(r).")
+
+    def _curvature(self, r: np.ndarray) -> np.ndarray:
+        """Element-wise second derivatives at the residual ``r`` (with ``has_hessian``)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement _curvature(r).")
+
+    def _residual(self, y_true: ArrayLike, raw_prediction: ArrayLike) -> np.ndarray:
         raw_prediction = np.asarray(raw_prediction)
         dtype = raw_prediction.dtype if np.issubdtype(raw_prediction.dtype, np.floating) else np.float64
         return np.subtract(raw_prediction, y_true, dtype=dtype)
 
-    def loss(self, y_true, raw_prediction):
+    def loss(self, y_true: ArrayLike, raw_prediction: ArrayLike) -> np.ndarray:
         """Element-wise loss values."""
         return self.loss_gradient(y_true, raw_prediction)[0]
 
-    def gradient(self, y_true, raw_prediction):
+    def gradient(self, y_true: ArrayLike, raw_prediction: ArrayLike) -> np.ndarray:
         """Element-wise derivative with respect to ``raw_prediction``."""
         return self.loss_gradient(y_true, raw_prediction)[1]
 
-    def loss_gradient(self, y_true, raw_prediction):
+    def loss_gradient(self, y_true: ArrayLike, raw_prediction: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         """Element-wise loss values and derivatives, computed together."""
         return self._value_and_derivative(self._residual(y_true, raw_prediction))
 
-    def curvature(self, y_true, raw_prediction):
+    def curvature(self, y_true: ArrayLike, raw_prediction: ArrayLike) -> np.ndarray:
         """Element-wise second derivative (with ``has_hessian``)."""
         if not self.has_hessian:
             return super().curvature(y_true, raw_prediction)

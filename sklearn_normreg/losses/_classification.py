@@ -1,6 +1,9 @@
 """The log-losses of the logistic models: binomial (also per label) and multinomial."""
 
+from __future__ import annotations
+
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.special import expit, log_expit, logsumexp
 
 from ._base import BaseLoss
@@ -27,11 +30,13 @@ class HalfBinomialLoss(BaseLoss):
     has_hessian = True
     link = "logit"
 
-    def link_targets(self, y, n_outputs=None):
+    def link_targets(self, y: ArrayLike, n_outputs: int | None = None) -> tuple[np.ndarray, int]:
         """0/1 labels and one raw output (the log-odds of class 1)."""
         return np.asarray(y), 1
 
-    def sample_loss_gradient(self, y_true, raw_prediction):
+    def sample_loss_gradient(
+        self, y_true: np.ndarray, raw_prediction: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         z = raw_prediction[:, 0]
         signs = np.where(y_true == 1, 1, -1).astype(z.dtype)
         margin = signs * z
@@ -40,7 +45,7 @@ class HalfBinomialLoss(BaseLoss):
         gradient *= -signs
         return np.negative(log_expit(margin), out=margin), gradient[:, None]
 
-    def sample_hessian(self, y_true, raw_prediction):
+    def sample_hessian(self, y_true: np.ndarray, raw_prediction: np.ndarray) -> np.ndarray:
         p = expit(raw_prediction)
         return (p * (1 - p))[:, :, None]
 
@@ -51,7 +56,7 @@ class HalfBinomialLoss(BaseLoss):
     # multilabel loss; the residual losses average their outputs instead.
     sums_outputs = True
 
-    def loss_gradient(self, y_true, raw_prediction):
+    def loss_gradient(self, y_true: ArrayLike, raw_prediction: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         """Per-output log-losses and their derivatives ``expit(z) - y``.
 
         Parameters
@@ -75,6 +80,7 @@ class HalfBinomialLoss(BaseLoss):
         (array([[0.6931, 2.1269]]), array([[-0.5   ,  0.8808]]))
         """
         # -log p(y | z) = -log_expit((2y - 1) z), stable for any z
+        raw_prediction = np.asarray(raw_prediction)
         margin = np.multiply(y_true, 2, dtype=raw_prediction.dtype)
         margin -= 1
         margin *= raw_prediction
@@ -84,15 +90,15 @@ class HalfBinomialLoss(BaseLoss):
         gradient -= y_true
         return values, gradient
 
-    def loss(self, y_true, raw_prediction):
+    def loss(self, y_true: ArrayLike, raw_prediction: ArrayLike) -> np.ndarray:
         """Per-output log-losses (see :meth:`loss_gradient`)."""
         return self.loss_gradient(y_true, raw_prediction)[0]
 
-    def gradient(self, y_true, raw_prediction):
+    def gradient(self, y_true: ArrayLike, raw_prediction: ArrayLike) -> np.ndarray:
         """Per-output derivatives ``inverse_link(z) - y`` (see :meth:`loss_gradient`)."""
         return self.loss_gradient(y_true, raw_prediction)[1]
 
-    def inverse_link(self, raw_prediction, out=None):
+    def inverse_link(self, raw_prediction: ArrayLike, out: np.ndarray | None = None) -> np.ndarray:
         """Probabilities of the positive class of each output: ``expit(z)``."""
         return expit(raw_prediction, out=out)
 
@@ -116,26 +122,28 @@ class HalfMultinomialLoss(HalfBinomialLoss):
     name = "multinomial"
     link = "softmax"
 
-    def link_targets(self, y, n_outputs=None):
+    def link_targets(self, y: ArrayLike, n_outputs: int | None = None) -> tuple[np.ndarray, int]:
         """Class indices and one raw output per class (``max(y) + 1`` unless given)."""
         y = np.asarray(y)
         return y, int(y.max()) + 1 if n_outputs is None else n_outputs
 
-    def sample_loss_gradient(self, y_true, raw_prediction):
+    def sample_loss_gradient(
+        self, y_true: np.ndarray, raw_prediction: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         rows = np.arange(raw_prediction.shape[0])
         log_norm = logsumexp(raw_prediction, axis=1)
         gradient = np.exp(raw_prediction - log_norm[:, None])  # softmax
         gradient[rows, y_true] -= 1
         return log_norm - raw_prediction[rows, y_true], gradient
 
-    def sample_hessian(self, y_true, raw_prediction):
+    def sample_hessian(self, y_true: np.ndarray, raw_prediction: np.ndarray) -> np.ndarray:
         p = np.exp(raw_prediction - logsumexp(raw_prediction, axis=1)[:, None])
         hessian = -p[:, :, None] * p[:, None, :]
         diagonal = np.arange(p.shape[1])
         hessian[:, diagonal, diagonal] += p
         return hessian
 
-    def loss_gradient(self, y_true, raw_prediction):
+    def loss_gradient(self, y_true: ArrayLike, raw_prediction: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         """Per-sample log-losses (one column: the softmax couples the outputs) and ``softmax(z) - y``.
 
         Parameters
@@ -160,21 +168,22 @@ class HalfMultinomialLoss(HalfBinomialLoss):
         gradient, log_norm = _softmax(raw_prediction)
         # logsumexp(z) - z[y], with y one-hot: sum(y * z) picks z[y]
         values = log_norm
-        values -= np.einsum("ij,ij->i", y_true, raw_prediction)[:, None]
+        values -= np.einsum("ij,ij->i", np.asarray(y_true), np.asarray(raw_prediction))[:, None]
         gradient -= y_true
         return values, gradient
 
-    def inverse_link(self, raw_prediction, out=None):
+    def inverse_link(self, raw_prediction: ArrayLike, out: np.ndarray | None = None) -> np.ndarray:
         """Class probabilities: ``softmax(z)`` along each row."""
         return _softmax(raw_prediction, out=out)[0]
 
 
-def _softmax(raw_prediction, out=None):
+def _softmax(raw_prediction: ArrayLike, out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``softmax(z)`` and ``logsumexp(z)`` (a column) along the rows, in the dtype of ``z``.
 
     Plain numpy: scipy's ``logsumexp`` costs ~0.2 ms a call in array-API
     bookkeeping, as much as a 200-row batch's whole backward pass.
     """
+    raw_prediction = np.asarray(raw_prediction)
     shift = raw_prediction.max(axis=1, keepdims=True)
     proba = np.subtract(raw_prediction, shift, out=out)
     np.exp(proba, out=proba)

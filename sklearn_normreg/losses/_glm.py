@@ -16,7 +16,10 @@ above it), where the Newton solvers take its positive part (a convex model; thei
 true objective). ``exp`` overflows to ``inf`` on absurd predictions: the line searches reject them.
 """
 
+from __future__ import annotations
+
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.special import xlogy
 
 from ._base import BaseLoss
@@ -46,16 +49,18 @@ class HalfTweedieLoss(BaseLoss):
     """
 
     name = "tweedie"
-    parameters = ("power",)
+    parameters: tuple[str, ...] = ("power",)
     has_hessian = True
     link = "log"
 
-    def __init__(self, power=0.0):
+    def __init__(self, power: float = 0.0) -> None:
         if not np.isfinite(power):
             raise ValueError(f"power must be a finite real number, got {power!r}.")
         self.power = power
 
-    def _prepared(self, y_true, raw_prediction):
+    def _prepared(
+        self, y_true: ArrayLike, raw_prediction: ArrayLike
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``y``, ``z`` and the mean ``exp(z)``, in the floating dtype of the raw prediction."""
         z = np.asarray(raw_prediction)
         if not np.issubdtype(z.dtype, np.floating):
@@ -63,7 +68,7 @@ class HalfTweedieLoss(BaseLoss):
         with np.errstate(over="ignore"):
             return np.asarray(y_true, dtype=z.dtype), z, np.exp(z)
 
-    def loss(self, y_true, raw_prediction):
+    def loss(self, y_true: ArrayLike, raw_prediction: ArrayLike) -> np.ndarray:
         """Element-wise half unit deviances."""
         y, z, mu = self._prepared(y_true, raw_prediction)
         p = self.power
@@ -80,7 +85,7 @@ class HalfTweedieLoss(BaseLoss):
                 + np.exp((2 - p) * z) / (2 - p)
             )
 
-    def gradient(self, y_true, raw_prediction):
+    def gradient(self, y_true: ArrayLike, raw_prediction: ArrayLike) -> np.ndarray:
         """Element-wise derivatives in the raw prediction: ``mu^(1-p) (mu - y)``."""
         y, z, mu = self._prepared(y_true, raw_prediction)
         with np.errstate(over="ignore", invalid="ignore"):
@@ -88,7 +93,7 @@ class HalfTweedieLoss(BaseLoss):
                 return mu - y
             return np.exp((1 - self.power) * z) * (mu - y)
 
-    def curvature(self, y_true, raw_prediction):
+    def curvature(self, y_true: ArrayLike, raw_prediction: ArrayLike) -> np.ndarray:
         """Element-wise second derivatives, their positive part (see the module docstring)."""
         y, z, mu = self._prepared(y_true, raw_prediction)
         p = self.power
@@ -98,17 +103,17 @@ class HalfTweedieLoss(BaseLoss):
             scale = np.exp((1 - p) * z)
             return np.maximum(scale * ((2 - p) * mu - (1 - p) * y), 0)
 
-    def inverse_link(self, raw_prediction, out=None):
+    def inverse_link(self, raw_prediction: ArrayLike, out: np.ndarray | None = None) -> np.ndarray:
         """The predicted mean ``exp(raw_prediction)``."""
         with np.errstate(over="ignore"):
             return np.exp(raw_prediction, out=out)
 
-    def raw_prediction_of(self, prediction):
+    def raw_prediction_of(self, prediction: ArrayLike) -> np.ndarray:
         """``log(prediction)``: the raw prediction of a predicted mean."""
         with np.errstate(divide="ignore"):
             return np.log(prediction)
 
-    def validate_targets(self, y, sample_weight=None):
+    def validate_targets(self, y: ArrayLike, sample_weight: ArrayLike | None = None) -> None:
         """Refuse targets outside the loss's domain, naming the rule."""
         y = np.asarray(y)
         p = self.power
@@ -116,17 +121,17 @@ class HalfTweedieLoss(BaseLoss):
             raise ValueError(f"The {self._label()} loss needs targets y >= 0; y has negative values.")
         if p >= 2 and np.any(y <= 0):
             raise ValueError(f"The {self._label()} loss needs targets y > 0; y has values <= 0.")
-        mean = np.average(y, axis=0, weights=sample_weight)
+        mean = np.average(y, axis=0, weights=None if sample_weight is None else np.asarray(sample_weight))
         if np.any(mean <= 0):
             raise ValueError(
                 f"The {self._label()} loss (log link) needs a positive mean target; the weighted mean "
                 f"of y is {np.min(mean):g}: a model of all-zero counts has no finite optimum."
             )
 
-    def _label(self):
+    def _label(self) -> str:
         return f"{self.name!r}" if self.name != "tweedie" else f"'tweedie' (power={self.power!r})"
 
-    def best_constant(self, y, weights):
+    def best_constant(self, y: np.ndarray, weights: np.ndarray) -> float:
         """``log`` of the weighted mean: the mean is every Tweedie deviance's best constant."""
         return float(np.log(weights @ y / weights.sum()))
 
@@ -145,7 +150,7 @@ class HalfPoissonLoss(HalfTweedieLoss):
     name = "poisson"
     parameters = ()
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(power=1.0)
 
 
@@ -163,5 +168,5 @@ class HalfGammaLoss(HalfTweedieLoss):
     name = "gamma"
     parameters = ()
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(power=2.0)

@@ -1,5 +1,7 @@
 """The regression losses on the residual ``r = prediction - y``: squared, absolute, Huber, quantile."""
 
+from __future__ import annotations
+
 import numpy as np
 
 from ._base import ResidualLoss
@@ -7,7 +9,7 @@ from ._base import ResidualLoss
 __all__ = ["AbsoluteError", "Huber", "Quantile", "SquaredError"]
 
 
-def _weighted_quantile(y, weights, q):
+def _weighted_quantile(y: np.ndarray, weights: np.ndarray, q: float) -> float:
     """The smallest ``y_i`` below which a share ``q`` of the weight lies: the pinball loss's best constant."""
     order = np.argsort(y)
     reached = np.cumsum(weights[order]) >= q * weights.sum()
@@ -28,13 +30,13 @@ class SquaredError(ResidualLoss):
     has_hessian = True
     constant_curvature = True  # the Newton solver reuses its Hessian
 
-    def _value_and_derivative(self, r):
+    def _value_and_derivative(self, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return 0.5 * r * r, r
 
-    def _curvature(self, r):
+    def _curvature(self, r: np.ndarray) -> np.ndarray:
         return np.ones_like(r)
 
-    def best_constant(self, y, weights):
+    def best_constant(self, y: np.ndarray, weights: np.ndarray) -> float:
         """The weighted mean (``weights`` sum to 1)."""
         return float(weights @ y)
 
@@ -53,14 +55,14 @@ class AbsoluteError(ResidualLoss):
     differentiable = False
     piecewise_linear = True
 
-    def _value_and_derivative(self, r):
+    def _value_and_derivative(self, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return np.abs(r), np.sign(r)
 
-    def pinball(self):
+    def pinball(self) -> tuple[float, float]:
         """``(kappa, q)`` with this loss ``= kappa * rho_q``: twice the median's pinball loss."""
         return 2.0, 0.5
 
-    def best_constant(self, y, weights):
+    def best_constant(self, y: np.ndarray, weights: np.ndarray) -> float:
         """The weighted median."""
         return _weighted_quantile(y, weights, 0.5)
 
@@ -87,19 +89,19 @@ class Huber(ResidualLoss):
     parameters = ("huber_delta",)
     has_hessian = True
 
-    def __init__(self, huber_delta=1.0):
+    def __init__(self, huber_delta: float = 1.0) -> None:
         if not huber_delta > 0:
             raise ValueError(f"huber_delta must be > 0, got {huber_delta!r}.")
         self.huber_delta = huber_delta
 
-    def _value_and_derivative(self, r):
+    def _value_and_derivative(self, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         abs_r = np.abs(r)
         # min(|r|, delta) * (|r| - min(|r|, delta) / 2) is 0.5 r^2 inside the
         # delta band and delta * (|r| - delta / 2) outside, without a branch.
         inner = np.minimum(abs_r, self.huber_delta)
         return inner * (abs_r - 0.5 * inner), np.clip(r, -self.huber_delta, self.huber_delta)
 
-    def _curvature(self, r):
+    def _curvature(self, r: np.ndarray) -> np.ndarray:
         # 1 inside the band, 0 outside (the generalised Hessian at the kinks)
         return (np.abs(r) <= self.huber_delta).astype(r.dtype)
 
@@ -130,21 +132,21 @@ class Quantile(ResidualLoss):
     differentiable = False
     piecewise_linear = True
 
-    def __init__(self, quantile=0.5):
+    def __init__(self, quantile: float = 0.5) -> None:
         if not 0 < quantile < 1:
             raise ValueError(f"quantile must be in (0, 1), got {quantile!r}.")
         self.quantile = quantile
 
-    def _value_and_derivative(self, r):
+    def _value_and_derivative(self, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         over = r > 0
         under = r < 0
         derivative = np.where(over, 1 - self.quantile, np.where(under, -self.quantile, 0)).astype(r.dtype)
         return derivative * r, derivative
 
-    def pinball(self):
+    def pinball(self) -> tuple[float, float]:
         """``(kappa, q)`` with this loss ``= kappa * rho_q`` (for the exact solvers)."""
         return 1.0, self.quantile
 
-    def best_constant(self, y, weights):
+    def best_constant(self, y: np.ndarray, weights: np.ndarray) -> float:
         """The weighted ``quantile``-quantile."""
         return _weighted_quantile(y, weights, self.quantile)
