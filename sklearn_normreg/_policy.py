@@ -89,8 +89,8 @@ def solve(
       coefficient rows and penalty; calibrated on the grid of
       ``benchmarks/bench_auto.py``. Piecewise-linear losses (absolute, quantile)
       go to the exact methods of :mod:`._algorithms.nonsmooth`, certified by the
-      duality gap. A loss or penalty outside the cost model (a user's) gets the
-      first of newton, lbfgs, fista that supports it.
+      duality gap. Other penalties and users' losses get the first of newton,
+      lbfgs, fista that supports it; a non-convex one starts from its ``convex_start``.
 
     Each algorithm says what it needs from the loss and the penalty (their
     declared capabilities; ``requirement_missing`` in its module): a solver
@@ -141,7 +141,17 @@ def solve(
         return SolveResult(start, 0, violation, "highs" if exact else solver, tol)
     if exact:
         return _solve_exact(objective, penalty, start, tol, max_iter, verbose)
-    return _solve_smooth(objective, penalty, start, solver, tol, max_iter, verbose, polish)
+    run = _solve_smooth if penalty.convex_start is None else _solve_from_convex_start
+    return run(objective, penalty, start, solver, tol, max_iter, verbose, polish)
+
+
+def _solve_from_convex_start(objective, penalty, start, solver, tol, max_iter, verbose, polish):
+    """A non-convex penalty: solved from the solution of its convex start (the L1 one), so that
+    the stationary point reached is the one near it; the iterations of both count."""
+    first = _solve_smooth(objective, penalty.convex_start, start, solver, tol, max_iter, verbose, polish)
+    budget = max(max_iter - first.n_iter, 1)
+    result = _solve_smooth(objective, penalty, first.theta, solver, tol, budget, verbose, polish)
+    return result._replace(n_iter=result.n_iter + first.n_iter)
 
 
 _REQUIREMENTS = {"newton": newton_missing, "lbfgs": lbfgs_missing, "fista": fista_missing}

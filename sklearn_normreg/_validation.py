@@ -3,12 +3,25 @@
 import inspect
 import warnings
 from contextlib import contextmanager
+from numbers import Real
 
 import numpy as np
-from sklearn.utils.validation import _check_sample_weight
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import _check_sample_weight, check_array
+
+# The per-feature settings of the named penalties, shared by the linear models and the MLPs
+# (their shapes and values are checked in fit, against X: checked_penalty_factor, checked_groups).
+STRUCTURE_CONSTRAINTS = {
+    "penalty_factor": ["array-like", None],
+    "groups": ["array-like", None],
+    "gamma": [Interval(Real, 1, None, closed="neither"), None],
+}
 
 __all__ = [
+    "checked_groups",
+    "checked_penalty_factor",
     "checked_weights",
+    "STRUCTURE_CONSTRAINTS",
     "clear_input_errors",
     "SklearnHints",
     "unit_max_weights",
@@ -50,6 +63,54 @@ def unit_max_weights(sample_weight):
 def checked_weights(sample_weight, X):
     """scikit-learn's sample-weight validation (non-negative, X's dtype), then :func:`unit_max_weights`."""
     return unit_max_weights(_check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True))
+
+
+def checked_penalty_factor(penalty_factor, n_features):
+    """``penalty_factor`` as a float64 array of one finite, non-negative entry per feature (or None).
+
+    Examples
+    --------
+    >>> checked_penalty_factor([0, 1, 2.5], 3)
+    array([0. , 1. , 2.5])
+    """
+    if penalty_factor is None:
+        return None
+    factor = check_array(
+        penalty_factor, ensure_2d=False, dtype=np.float64, input_name="penalty_factor", ensure_min_samples=0
+    )
+    if factor.shape != (n_features,):
+        raise ValueError(
+            f"penalty_factor must have one entry per feature, shape ({n_features},); "
+            f"got shape {factor.shape}."
+        )
+    negative = np.flatnonzero(factor < 0)
+    if negative.size:
+        raise ValueError(
+            "penalty_factor must be >= 0 (0 leaves a feature unpenalised); got negative entries at "
+            f"features {negative[:10].tolist()}."
+        )
+    return factor
+
+
+def checked_groups(groups, n_features):
+    """``groups`` (one group label per feature: numbers or strings) as codes ``0 .. n_groups - 1``.
+
+    Examples
+    --------
+    >>> checked_groups(["a", "b", "a"], 3)
+    array([0, 1, 0])
+    """
+    labels = np.asarray(groups)
+    if labels.ndim != 1 or labels.shape[0] != n_features:
+        raise ValueError(
+            f"groups must give one group id per feature, shape ({n_features},), so that the groups cover "
+            f"the features; got shape {labels.shape}."
+        )
+    if labels.dtype.kind == "f" and not np.all(np.isfinite(labels)):
+        raise ValueError("groups contains NaN or infinity; give each feature a group id.")
+    if labels.dtype.kind not in "biufUSO":
+        raise ValueError(f"groups must hold numbers or strings; got dtype {labels.dtype}.")
+    return np.unique(labels, return_inverse=True)[1].astype(np.intp)
 
 
 def warn_if_alpha_beside_penalty_object(estimator, stacklevel=4):

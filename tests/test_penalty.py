@@ -93,7 +93,7 @@ def test_prox_in_place_and_float32():
 
 
 def test_registry_and_errors():
-    assert set(PENALTIES) == {None, "l1", "l2", "elasticnet"}
+    assert set(PENALTIES) == {None, "l1", "l2", "elasticnet", "group_l1", "group_elasticnet", "mcp", "scad"}
     assert isinstance(get_penalty("none", alpha=3.0), NoPenalty)
     with pytest.raises(ValueError, match="Unknown penalty 'l3'"):
         get_penalty("l3")

@@ -85,11 +85,13 @@ def lbfgs(
     if missing:
         raise ValueError(missing)
     smooth = penalty.smooth_part
-    l1 = 0.0 if penalty.differentiable else penalty.l1_strength
     x0 = np.asarray(x0, dtype=np.float64)
     penalized = np.asarray(penalized, dtype=bool)
+    l1 = 0.0 if penalty.differentiable else penalty.l1_strength
+    if penalty.factor is not None:  # the L1 part's weight of each penalised coordinate
+        l1 = l1 * penalty.factor
 
-    if l1 == 0:
+    if not np.any(l1) and not penalty.positive:
 
         def objective(x):
             value, grad = value_and_grad(x)
@@ -101,18 +103,21 @@ def lbfgs(
         result = _run(objective, x0, None, max_iter, tol, max_fun, ftol, callback)
         return result.x, result
 
-    objective, z0, bounds, unsplit = _split_variables(value_and_grad, x0, penalized, smooth, l1)
+    objective, z0, bounds, unsplit = _split_variables(
+        value_and_grad, x0, penalized, smooth, l1, penalty.positive
+    )
     result = _run(
         objective, z0, bounds, max_iter, tol, max_fun, ftol, callback and (lambda z: callback(unsplit(z)))
     )
     return unsplit(result.x), result
 
 
-def _split_variables(value_and_grad, x0, penalized, smooth, l1):
+def _split_variables(value_and_grad, x0, penalized, smooth, l1, positive):
     """The problem in ``z = [x with the penalised coordinates replaced by u, then v]``, ``x = u - v``.
 
-    Returns the objective of ``z`` (value and gradient), its start, its bounds (``u, v >= 0``)
-    and the map back from ``z`` to ``x``.
+    ``l1``: the L1 weight, one for all or one per penalised coordinate. Returns the objective
+    of ``z`` (value and gradient), its start, its bounds (``u, v >= 0``; ``v = 0`` with the
+    constraint ``x >= 0``, ``positive``) and the map back from ``z`` to ``x``.
     """
     n_pen = int(penalized.sum())
 
@@ -130,12 +135,12 @@ def _split_variables(value_and_grad, x0, penalized, smooth, l1):
         full[: x0.size] = grad
         full[: x0.size][penalized] = grad_w + l1
         full[x0.size :] = -grad_w + l1
-        return value + smooth.value(w) + l1 * (z[: x0.size][penalized].sum() + z[x0.size :].sum()), full
+        return value + smooth.value(w) + np.sum(l1 * (z[: x0.size][penalized] + z[x0.size :])), full
 
     z0 = np.concatenate([x0, np.zeros(n_pen)])
     z0[: x0.size][penalized] = np.maximum(x0[penalized], 0)
     z0[x0.size :] = np.maximum(-x0[penalized], 0)
-    bounds = [(None, None)] * x0.size + [(0, None)] * n_pen
+    bounds = [(None, None)] * x0.size + [(0, 0) if positive else (0, None)] * n_pen
     for i in np.flatnonzero(penalized):
         bounds[i] = (0, None)
     return objective, z0, bounds, unsplit

@@ -116,6 +116,11 @@ def requirement_missing(loss, penalty):
             f"the penalty {penalty!r} is not of the L1/L2 form (l1_l2_form), which the exact solvers "
             f"of the non-differentiable loss {loss!r} write as a linear or quadratic programme."
         )
+    if penalty.factor is not None or penalty.positive:
+        return (
+            f"the exact solvers of the non-differentiable loss {loss!r} do not take penalty factors "
+            "or positive=True yet; use a smooth loss (e.g. 'huber' with a small huber_delta)."
+        )
     return None
 
 

@@ -132,16 +132,19 @@ class _Restricted:
 def requirement_missing(loss, penalty):
     """Why working-set proximal Newton cannot minimise ``loss + penalty``, or None if it can.
 
-    It needs the loss's curvature (``has_hessian``) and a separable penalty (coordinate
-    descent takes its proximal operator one coordinate at a time).
+    It needs the loss's curvature (``has_hessian``) and a separable or grouped penalty
+    (coordinate descent takes its proximal operator one coordinate, or one group, at a time).
     """
     if not loss.has_hessian:
         return (
             f"the loss {loss!r} declares no curvature (has_hessian); solver='newton' needs a Hessian. "
             "Use solver='lbfgs' or 'fista'."
         )
-    if not penalty.separable:
-        return f"the penalty {penalty!r} is not separable; solver='newton' needs a coordinate-wise prox."
+    if not (penalty.separable or penalty.grouped):
+        return (
+            f"the penalty {penalty!r} is neither separable nor grouped; solver='newton' needs a "
+            "coordinate-wise or group-wise prox."
+        )
     return None
 
 
@@ -252,20 +255,21 @@ def prox_newton(objective, penalty, theta0, *, tol, max_iter, free_scale=1.0, ve
         value, raw_grad = objective.value_and_raw_grad(raw)
         grad = objective.grad_from_raw_grad(raw_grad)
         _check_finite(grad, "the gradient")
-        feature_violation = penalty.subdiff_distance(W, grad[: K * p].reshape(K, p)).max(axis=0)
+        feature_violation = penalty.subdiff_distance(W.ravel(), grad[: K * p]).reshape(K, p).max(axis=0)
         violation = max(
             feature_violation.max(initial=0.0), free_scale * np.abs(grad[K * p :]).max(initial=0.0)
         )
         if verbose:
             print(f"prox-newton: {n_iter} Newton steps, working set {ws_size}, KKT violation {violation:.3e}")
         # a stall without a single step means this working set cannot progress
-        stalled |= monitor.stalled(violation, value + penalty.value(W))
+        stalled |= monitor.stalled(violation, value + penalty.value(W.ravel()))
         if violation <= tol or n_iter >= max_iter or stalled:
             return theta, n_iter, violation
-        support = np.flatnonzero(np.any(penalty.support(W), axis=0))
-        columns = _next_working_set(support, feature_violation, tol)
+        support = np.flatnonzero(np.any(penalty.support(W.ravel()).reshape(K, p), axis=0))
+        columns = _whole_groups(penalty, _next_working_set(support, feature_violation, tol), K, p)
         ws_size = columns.size
         problem = _Restricted(objective, columns)
+        ws_penalty = penalty.restrict(_coordinates(columns, K, p))
         z = np.concatenate([W[:, columns].ravel(), b if objective.fit_intercept else []])
         # the working set holds the worst violator, so at least one step is taken; a loss of
         # constant curvature has an exact quadratic model, solved to the end at the cost of
@@ -273,11 +277,11 @@ def prox_newton(objective, penalty, theta0, *, tol, max_iter, free_scale=1.0, ve
         exact_model = objective.loss.constant_curvature
         inner_tol = 0.5 * tol if exact_model else max(0.1 * violation, 0.5 * tol)
         if z.size > MAX_NEWTON_SIZE:  # too large for a dense Hessian: split L-BFGS-B on the columns
-            z, steps = _lbfgs_inner(problem, z, penalty, inner_tol, max_iter - n_iter)
+            z, steps = _lbfgs_inner(problem, z, ws_penalty, inner_tol, max_iter - n_iter)
             stalled = steps == 0
         else:
             try:
-                z, steps = _newton_inner(problem, z, penalty, inner_tol, max_iter - n_iter, free_scale)
+                z, steps = _newton_inner(problem, z, ws_penalty, inner_tol, max_iter - n_iter, free_scale)
             except SolverStall as stall:
                 z, steps = stall.args
                 stalled = steps == 0
@@ -331,13 +335,14 @@ def gram_prox_newton(gram, penalty, W0, *, tol, max_iter, verbose=0):
     n_iter, violations, any_stalled = 0, [], False
     for k in range(K):
         w, q = W[k], gram.q[:, k] / K
+        output_penalty = penalty.restrict(np.arange(k * p, (k + 1) * p))
         ws_size, stalled = 0, False
         monitor = ProgressMonitor(_NEWTON_PATIENCE)
         while True:
             support = np.flatnonzero(w)
             grad = gram.columns(support) @ (w[support] / K) - q
             _check_finite(grad, "the gradient")
-            feature_violation = penalty.subdiff_distance(w, grad)
+            feature_violation = output_penalty.subdiff_distance(w, grad)
             violation = float(feature_violation.max(initial=0.0))
             if verbose:
                 print(
@@ -357,7 +362,9 @@ def gram_prox_newton(gram, penalty, W0, *, tol, max_iter, verbose=0):
             z = w[columns]
             penalized = np.ones(columns.size, dtype=bool)
             # the model is the restricted objective itself (a quadratic): solved to the end
-            v = minimise_model(H, grad[columns], z, penalized, penalty, 0.5 * tol, 1.0)
+            v = minimise_model(
+                H, grad[columns], z, penalized, output_penalty.restrict(columns), 0.5 * tol, 1.0
+            )
             n_iter += 1
             if not np.any(v != z):
                 stalled = True
@@ -386,6 +393,19 @@ def _prefetch(gram, columns, grad):
             unknown = unknown[np.argpartition(-np.abs(grad[unknown]), n_extra - 1)[:n_extra]]
         missing = np.concatenate([missing, unknown])
     gram.columns(missing)
+
+
+def _coordinates(columns, K, p):
+    """Where the weights of features ``columns`` sit in the flat ``W.ravel()`` (``W`` is K x p)."""
+    return (np.arange(K)[:, None] * p + columns).ravel()
+
+
+def _whole_groups(penalty, columns, K, p):
+    """``columns`` with every feature whose weights share a group with theirs (a group penalty's
+    working set takes groups whole: a group's norm is then the full problem's)."""
+    if not penalty.grouped:
+        return columns
+    return np.unique(penalty.coupled(_coordinates(columns, K, p)) % p)
 
 
 def _next_working_set(support, feature_violation, tol):

@@ -10,8 +10,19 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import validate_data
 
 from .._policy import single_threaded_blas, solve
-from .._validation import SklearnHints, clear_input_errors, warn_if_alpha_ignored
+from .._validation import (
+    SklearnHints,
+    checked_groups,
+    checked_penalty_factor,
+    clear_input_errors,
+    warn_if_alpha_ignored,
+)
 from ..penalties import BasePenalty, get_penalty
+
+# The named penalties whose coefficients form groups (the ``groups`` parameter).
+GROUP_PENALTIES = ("group_l1", "group_elasticnet")
+# The named penalties with an L2 part weighted by ``1 - l1_ratio``.
+MIXED_PENALTIES = ("elasticnet", "group_elasticnet")
 
 
 class _LinearModelBase(SklearnHints, BaseEstimator):
@@ -20,20 +31,56 @@ class _LinearModelBase(SklearnHints, BaseEstimator):
     Estimators build a :class:`LinearObjective`; everything after that is here.
     """
 
-    def _penalty(self, alpha):
-        return get_penalty(self.penalty, alpha=alpha, l1_ratio=self.l1_ratio)
+    def _penalty(self, alpha, objective, l1_ratio=None):
+        """The penalty at strength ``alpha``, its per-feature settings laid out on the flat weights.
+
+        ``penalty_factor`` and ``groups`` are per feature; the solvers see ``W.ravel()``
+        (one row of ``n_features`` weights per output or class), so both repeat per row:
+        a feature's factor applies to each of its rows, and by default (no ``groups``) a
+        group is one feature's weights across the rows (``MultiTaskLasso``, glmnet's
+        grouped multinomial).
+        """
+        K, p = objective.n_outputs, objective.n_features
+        factor = checked_penalty_factor(self.penalty_factor, p)
+        groups = None
+        if self.penalty in GROUP_PENALTIES:
+            groups = np.arange(p) if self.groups is None else checked_groups(self.groups, p)
+        return get_penalty(
+            self.penalty,
+            alpha=alpha,
+            l1_ratio=self.l1_ratio if l1_ratio is None else l1_ratio,
+            gamma=self.gamma,
+            positive=self.positive,
+            factor=None if factor is None else np.tile(factor, K),
+            groups=None if groups is None else np.tile(groups, K),
+        )
 
     def _warn_ignored_parameters(self):
         """Say so when a parameter has no effect, as scikit-learn's LogisticRegression does."""
+        if isinstance(self.penalty, BasePenalty):
+            set_beside = [
+                name for name in ("penalty_factor", "groups", "gamma") if getattr(self, name) is not None
+            ]
+            set_beside += ["positive"] if self.positive else []
+            if set_beside:
+                raise ValueError(
+                    f"{', '.join(set_beside)} apply to the named penalties; a penalty object "
+                    f"({self.penalty!r}) carries its own settings."
+                )
         if warn_if_alpha_ignored(self, stacklevel=4):
             return
-        if self.penalty != "elasticnet" and self.l1_ratio != 0.5:
-            warnings.warn(
-                "l1_ratio parameter is only used when penalty is 'elasticnet'. "
-                f"Got (penalty={self.penalty}).",
-                UserWarning,
-                stacklevel=4,
-            )
+        for name, used_by, is_default in (
+            ("l1_ratio", MIXED_PENALTIES, self.l1_ratio == 0.5),
+            ("groups", GROUP_PENALTIES, self.groups is None),
+            ("gamma", ("mcp", "scad"), self.gamma is None),
+        ):
+            if self.penalty not in used_by and not is_default:
+                warnings.warn(
+                    f"{name} parameter is only used when penalty is {' or '.join(map(repr, used_by))}. "
+                    f"Got (penalty={self.penalty}).",
+                    UserWarning,
+                    stacklevel=4,
+                )
 
     def _start(self, objective, continue_fit):
         """Starting parameters: the fitted ones when continuing (and shapes agree), else zeros.
@@ -63,7 +110,7 @@ class _LinearModelBase(SklearnHints, BaseEstimator):
         with single_threaded_blas():
             theta, n_iter, violation, solver, tol = solve(
                 objective,
-                self._penalty(alpha),
+                self._penalty(alpha, objective),
                 theta0,
                 solver=self.solver,
                 tol=self.tol,
@@ -108,10 +155,13 @@ class _LinearModelBase(SklearnHints, BaseEstimator):
         the user's frame as seen from the caller.
         """
         weights = theta[: objective.n_weights]
-        if weights.size == 0 or np.any(weights) or isinstance(self.penalty, BasePenalty):
+        if weights.size == 0 or isinstance(self.penalty, BasePenalty):
+            return
+        unit = self._penalty(1.0, objective)
+        if np.any(weights if unit.factor is None else weights[unit.factor > 0]):
             return
         gradient = objective.value_and_grad(theta.astype(objective.X.dtype))[1][: objective.n_weights]
-        alpha_max = get_penalty(self.penalty, alpha=1.0, l1_ratio=self.l1_ratio).alpha_max(gradient)
+        alpha_max = unit.alpha_max(gradient)
         # rounding's share of the gradient, |X| |residuals| eps: a constant target leaves only it
         rounding = (
             100 * np.finfo(objective.X.dtype).eps * abs(objective.X).max() * max(1, np.abs(objective.y).max())
@@ -139,7 +189,7 @@ class _LinearModelBase(SklearnHints, BaseEstimator):
         if data_term is None:
             raw = objective.raw_prediction(theta.astype(dtype))
             data_term = objective.value_at(raw) + objective.value_offset
-        self.objective_ = data_term + float(self._penalty(alpha).value(self.coef_))
+        self.objective_ = data_term + float(self._penalty(alpha, objective).value(self.coef_))
 
 
 def _warn_not_converged(solver, n_iter, tol, violation, smooth):

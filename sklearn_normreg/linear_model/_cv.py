@@ -16,8 +16,9 @@ from sklearn.utils.metadata_routing import (
     process_routing,
 )
 
+from .._policy import single_threaded_blas, solve
 from .._validation import checked_weights
-from ..penalties import PENALTIES, get_penalty
+from ..penalties import PENALTIES, L1Penalty
 from ._base import _validated
 from ._cv_path import _cross_validated_path, _explicit_alphas, _geometric_grid
 from ._logistic import NormRegLogisticRegression, _encode_targets, _logistic_objective
@@ -90,11 +91,28 @@ class _CrossValidatedMixin:
         theta = np.zeros(objective.size, dtype=X.dtype)
         if self.fit_intercept:
             theta[objective.n_weights :] = null_intercepts()
+        unit = self._penalty(1.0, objective, l1_ratio=max(l1_ratio, 1e-3))
+        if unit.factor is not None and not np.all(unit.factor > 0):
+            theta = _with_unpenalised_fitted(objective, theta, unit, self.tol, self.max_iter)
         gradient = objective.value_and_grad(theta)[1][: objective.n_weights]
-        # a penalty without an L1 part never zeroes everything: its grid starts at the L1 penalty's alpha_max
-        sparse_penalty = self.penalty if self.penalty == "elasticnet" else "l1"
-        alpha_max = get_penalty(sparse_penalty, alpha=1.0, l1_ratio=max(l1_ratio, 1e-3)).alpha_max(gradient)
+        alpha_max = unit.alpha_max(gradient)
+        if not np.isfinite(alpha_max):
+            # a penalty without an L1 part never zeroes everything: its grid starts at the L1 penalty's
+            alpha_max = L1Penalty(1.0, factor=unit.factor, positive=unit.positive).alpha_max(gradient)
         return _geometric_grid(alpha_max, self.alphas, self._grid_ratio)
+
+
+def _with_unpenalised_fitted(objective, theta, unit, tol, max_iter):
+    """``theta`` with the features of factor 0 (never penalised) at their optimum, the others 0.
+
+    ``alpha_max`` is where the penalised coefficients all become 0: the data gradient must
+    then be taken with the unpenalised ones fitted (as glmnet). An L1 penalty so strong that
+    it zeroes every penalised coefficient (and no other) gives that point.
+    """
+    zeroing = L1Penalty(1e100, factor=(unit.factor > 0).astype(float), positive=unit.positive)
+    with single_threaded_blas():
+        fitted = solve(objective, zeroing, theta.astype(np.float64), tol=tol, max_iter=max_iter).theta
+    return fitted.astype(theta.dtype)
 
 
 class NormRegLogisticRegressionCV(_CrossValidatedMixin, NormRegLogisticRegression):
@@ -110,7 +128,8 @@ class NormRegLogisticRegressionCV(_CrossValidatedMixin, NormRegLogisticRegressio
         The alphas, or how many to place log-uniformly from ``alpha_max`` (the
         smallest alpha that zeroes every L1 coefficient, from the data) down to
         ``1e-4 * alpha_max``.
-    penalty, l1_ratio, fit_intercept, solver, tol, max_iter, class_weight, random_state
+    penalty, l1_ratio, penalty_factor, positive, groups, gamma, fit_intercept, solver, tol, max_iter, \
+    class_weight, random_state
         As in :class:`NormRegLogisticRegression`.
     verbose : int, default=0
         0: silent; 1: one line per fold and alpha (naming them: the solver, its iterations,
@@ -188,6 +207,10 @@ class NormRegLogisticRegressionCV(_CrossValidatedMixin, NormRegLogisticRegressio
         *,
         penalty="l2",
         l1_ratio=0.5,
+        penalty_factor=None,
+        positive=False,
+        groups=None,
+        gamma=None,
         l1_ratios=None,
         fit_intercept=True,
         cv=None,
@@ -204,6 +227,10 @@ class NormRegLogisticRegressionCV(_CrossValidatedMixin, NormRegLogisticRegressio
         self.alphas = alphas
         self.penalty = penalty
         self.l1_ratio = l1_ratio
+        self.penalty_factor = penalty_factor
+        self.positive = positive
+        self.groups = groups
+        self.gamma = gamma
         self.l1_ratios = l1_ratios
         self.fit_intercept = fit_intercept
         self.solver = solver
@@ -277,7 +304,8 @@ class NormRegLinearRegressionCV(_CrossValidatedMixin, NormRegLinearRegression):
     l1_ratios : array-like of float, default=None
         With ``penalty='elasticnet'``, the l1_ratios to cross-validate too
         (each with its own alpha grid, as ``ElasticNetCV``); None: ``l1_ratio`` only.
-    loss, penalty, l1_ratio, huber_delta, quantile, power, fit_intercept, solver, tol, max_iter
+    loss, penalty, l1_ratio, penalty_factor, positive, groups, gamma, huber_delta, quantile, power, \
+    fit_intercept, solver, tol, max_iter
         As in :class:`NormRegLinearRegression`.
     verbose : int, default=0
         0: silent; 1: one line per fold and alpha (naming them: the solver, its iterations,
@@ -349,6 +377,10 @@ class NormRegLinearRegressionCV(_CrossValidatedMixin, NormRegLinearRegression):
         alphas=100,
         eps=1e-3,
         l1_ratio=0.5,
+        penalty_factor=None,
+        positive=False,
+        groups=None,
+        gamma=None,
         l1_ratios=None,
         huber_delta=1.0,
         quantile=0.5,
@@ -368,6 +400,10 @@ class NormRegLinearRegressionCV(_CrossValidatedMixin, NormRegLinearRegression):
         self.alphas = alphas
         self.eps = eps
         self.l1_ratio = l1_ratio
+        self.penalty_factor = penalty_factor
+        self.positive = positive
+        self.groups = groups
+        self.gamma = gamma
         self.l1_ratios = l1_ratios
         self.huber_delta = huber_delta
         self.quantile = quantile

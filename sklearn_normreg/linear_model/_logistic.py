@@ -21,7 +21,7 @@ from .._algorithms.prox import gradient_move, proximal_step
 from .._objective.linear import LinearObjective
 from .._policy import relative_kkt_violation
 from .._transaction import all_or_nothing
-from .._validation import checked_weights, unit_max_weights
+from .._validation import STRUCTURE_CONSTRAINTS, checked_weights, unit_max_weights
 from ..losses import classification_loss
 from ..penalties import PENALTIES, BasePenalty
 from ._base import _LinearModelBase, _validated
@@ -67,12 +67,35 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearM
 
     Parameters
     ----------
-    penalty : {'l2', 'l1', 'elasticnet'} or None, default='l2'
-        The penalty on the coefficients.
+    penalty : {'l2', 'l1', 'elasticnet', 'group_l1', 'group_elasticnet', 'mcp', 'scad'} or None, \
+            default='l2'
+        The penalty on the coefficients: ``0.5 ||W||^2``, ``||W||_1``, the elastic net,
+        the sum of the groups' Euclidean norms (with an L2 part weighted by
+        ``1 - l1_ratio`` for 'group_elasticnet'), or the non-convex MCP / SCAD
+        (slope ``alpha`` at 0, flat beyond ``gamma * alpha``; the fit is certified as
+        a stationary point and starts from the L1 solution).
     alpha : float, default=1e-4
         Penalty strength, ``>= 0``.
     l1_ratio : float, default=0.5
-        L1 share of the elastic net, in ``[0, 1]``.
+        L1 share of the elastic net (group share of 'group_elasticnet'), in ``[0, 1]``.
+    penalty_factor : array-like of shape (n_features,), default=None
+        Non-negative multiplier of each feature's penalty (its L1 and L2 parts
+        alike, as glmnet's ``penalty.factor``); 0 leaves a feature unpenalised
+        (e.g. adaptive lasso: ``1 / |w_initial|``). The weighted L1 penalty with
+        factors ``f`` is the Lasso on the columns ``X_j / f_j``. With 'l1', 'l2',
+        'elasticnet', 'mcp' and 'scad'.
+    positive : bool, default=False
+        Constrain the coefficients to be ``>= 0`` (scikit-learn's
+        ``Lasso(positive=True)``, same ``alpha``), certified with the bound in
+        the KKT conditions. With None, 'l1', 'l2' and 'elasticnet'.
+    groups : array-like of shape (n_features,), default=None
+        With 'group_l1' / 'group_elasticnet': a group id per feature (numbers or
+        strings); a group's coefficients (across all outputs / classes) become
+        zero together. None: each feature is a group, its row of coefficients
+        across the outputs / classes (``MultiTaskLasso``, glmnet's grouped multinomial).
+    gamma : float, default=None
+        Concavity of 'mcp' (``> 1``; None: 3) and 'scad' (``> 2``; None: 3.7), as
+        skglm and ncvreg; a large ``gamma`` approaches the L1 penalty.
     fit_intercept : bool, default=True
         Whether to fit (unpenalised) intercepts.
     solver : {'auto', 'newton', 'lbfgs', 'fista'}, default='auto'
@@ -150,6 +173,8 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearM
         "penalty": [StrOptions({name for name in PENALTIES if name}), None, BasePenalty],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        **STRUCTURE_CONSTRAINTS,
+        "positive": ["boolean"],
         "fit_intercept": ["boolean"],
         "solver": [StrOptions({"auto", "newton", "lbfgs", "fista"})],
         "tol": [Interval(Real, 0, None, closed="neither")],
@@ -167,6 +192,10 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearM
         *,
         alpha=1e-4,
         l1_ratio=0.5,
+        penalty_factor=None,
+        positive=False,
+        groups=None,
+        gamma=None,
         fit_intercept=True,
         solver="auto",
         tol=1e-8,
@@ -179,6 +208,10 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearM
         self.penalty = penalty
         self.alpha = alpha
         self.l1_ratio = l1_ratio
+        self.penalty_factor = penalty_factor
+        self.positive = positive
+        self.groups = groups
+        self.gamma = gamma
         self.fit_intercept = fit_intercept
         self.solver = solver
         self.tol = tol
@@ -321,7 +354,7 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearM
         calls = 0 if first_call else self._n_partial_fits  # (after fit: 0, see fit)
         objective = _logistic_objective(X, encoded, sample_weight, n_classes, self.fit_intercept)
         theta = self._start(objective, continue_fit=not first_call)
-        penalty = self._penalty(self.alpha)
+        penalty = self._penalty(self.alpha, objective)
         penalized = objective.penalized()
         # The step comes from this chunk: the log-loss's curvature is at most 1/4
         # (binary) or 1/2 (softmax) times |x|^2, and a minibatch mean sees the mean

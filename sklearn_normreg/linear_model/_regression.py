@@ -13,7 +13,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from .._algorithms.prox_newton import gram_prox_newton
 from .._objective.linear import CompressedSquaredObjective, LinearObjective, SquaredGram
 from .._policy import single_threaded_blas
-from .._validation import checked_weights
+from .._validation import STRUCTURE_CONSTRAINTS, checked_weights
 from ..losses import LOSS_ALIASES, LOSSES, BaseLoss, get_loss
 from ..penalties import PENALTIES, BasePenalty
 from ._base import _LinearModelBase, _validated, _warn_not_converged
@@ -65,12 +65,35 @@ class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
         Gamma or Tweedie (``power``) distribution with the log link, for counts
         and positive targets (``score`` is then D^2, the fraction of deviance
         explained); or a loss object (:mod:`sklearn_normreg.losses`).
-    penalty : {'l2', 'l1', 'elasticnet'} or None, default='l2'
-        ``0.5 ||W||^2``, ``||W||_1``, ``l1_ratio ||W||_1 + 0.5 (1 - l1_ratio) ||W||^2``.
+    penalty : {'l2', 'l1', 'elasticnet', 'group_l1', 'group_elasticnet', 'mcp', 'scad'} or None, \
+            default='l2'
+        The penalty on the coefficients: ``0.5 ||W||^2``, ``||W||_1``, the elastic net,
+        the sum of the groups' Euclidean norms (with an L2 part weighted by
+        ``1 - l1_ratio`` for 'group_elasticnet'), or the non-convex MCP / SCAD
+        (slope ``alpha`` at 0, flat beyond ``gamma * alpha``; the fit is certified as
+        a stationary point and starts from the L1 solution).
     alpha : float, default=1e-4
         Penalty strength, ``>= 0``.
     l1_ratio : float, default=0.5
-        L1 share of the elastic net, in ``[0, 1]``.
+        L1 share of the elastic net (group share of 'group_elasticnet'), in ``[0, 1]``.
+    penalty_factor : array-like of shape (n_features,), default=None
+        Non-negative multiplier of each feature's penalty (its L1 and L2 parts
+        alike, as glmnet's ``penalty.factor``); 0 leaves a feature unpenalised
+        (e.g. adaptive lasso: ``1 / |w_initial|``). The weighted L1 penalty with
+        factors ``f`` is the Lasso on the columns ``X_j / f_j``. With 'l1', 'l2',
+        'elasticnet', 'mcp' and 'scad'.
+    positive : bool, default=False
+        Constrain the coefficients to be ``>= 0`` (scikit-learn's
+        ``Lasso(positive=True)``, same ``alpha``), certified with the bound in
+        the KKT conditions. With None, 'l1', 'l2' and 'elasticnet'.
+    groups : array-like of shape (n_features,), default=None
+        With 'group_l1' / 'group_elasticnet': a group id per feature (numbers or
+        strings); a group's coefficients (across all outputs / classes) become
+        zero together. None: each feature is a group, its row of coefficients
+        across the outputs / classes (``MultiTaskLasso``, glmnet's grouped multinomial).
+    gamma : float, default=None
+        Concavity of 'mcp' (``> 1``; None: 3) and 'scad' (``> 2``; None: 3.7), as
+        skglm and ncvreg; a large ``gamma`` approaches the L1 penalty.
     huber_delta : float, default=1.0
         Residual size (in units of ``y``) where the Huber loss turns linear.
     quantile : float, default=0.5
@@ -141,6 +164,8 @@ class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
         "penalty": [StrOptions({name for name in PENALTIES if name}), None, BasePenalty],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        **STRUCTURE_CONSTRAINTS,
+        "positive": ["boolean"],
         "huber_delta": [Interval(Real, 0, None, closed="neither")],
         "quantile": [Interval(Real, 0, 1, closed="neither")],
         "power": [Interval(Real, None, None, closed="neither")],
@@ -159,6 +184,10 @@ class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
         *,
         alpha=1e-4,
         l1_ratio=0.5,
+        penalty_factor=None,
+        positive=False,
+        groups=None,
+        gamma=None,
         huber_delta=1.0,
         quantile=0.5,
         power=0.0,
@@ -173,6 +202,10 @@ class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
         self.penalty = penalty
         self.alpha = alpha
         self.l1_ratio = l1_ratio
+        self.penalty_factor = penalty_factor
+        self.positive = positive
+        self.groups = groups
+        self.gamma = gamma
         self.huber_delta = huber_delta
         self.quantile = quantile
         self.power = power
@@ -236,11 +269,12 @@ class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
     def _fit_objective(self, objective, theta0, alpha):
         """The Gram route for the squared loss with an L1 part on dense data with many more
         samples than features (see :meth:`_fit_gram`); every other case as the other models."""
-        penalty = self._penalty(alpha)
+        penalty = self._penalty(alpha, objective)
         if (
             type(objective) is not LinearObjective  # (the CV path's compressed objective)
             or not _gram_pays(objective)
             or not penalty.separable
+            or not penalty.convex  # (solved from a convex start, by solve)
             or (penalty.l1_l2_form and penalty.l1_strength == 0)
             or self.solver not in ("auto", "newton")
             or self.max_iter == 0
