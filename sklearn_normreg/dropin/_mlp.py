@@ -95,6 +95,7 @@ best_validation_score_, t_, n_layers_, n_outputs_, out_activation_, n_features_i
     _parameter_constraints = dict(_sk_nn.MLPRegressor._parameter_constraints)
     penalty = "l2"
     l1_ratio = 0.5
+    penalty_factor = groups = gamma = None
     huber_delta = 1.0
     quantile = 0.5
     power = 0.0
@@ -193,6 +194,7 @@ n_features_in_
     _parameter_constraints = dict(_sk_nn.MLPClassifier._parameter_constraints)
     penalty = "l2"
     l1_ratio = 0.5
+    penalty_factor = groups = gamma = None
 
     def __init__(
         self,

@@ -17,7 +17,15 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._activations import ACTIVATIONS
 from .._objective.network import MLPLayout, MLPObjective
 from .._transaction import all_or_nothing
-from .._validation import SklearnHints, checked_weights, clear_input_errors, warn_if_alpha_ignored
+from .._validation import (
+    STRUCTURE_CONSTRAINTS,
+    SklearnHints,
+    checked_groups,
+    checked_penalty_factor,
+    checked_weights,
+    clear_input_errors,
+    warn_if_alpha_ignored,
+)
 from ..penalties import PENALTIES, BasePenalty, get_penalty
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
@@ -79,6 +87,7 @@ class _BaseNormRegMLP(SklearnHints, BaseEstimator):
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "penalty": [StrOptions({name for name in PENALTIES if name}), None, BasePenalty],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        **STRUCTURE_CONSTRAINTS,
     }
 
     # --- fitting ---------------------------------------------------------------------
@@ -141,10 +150,12 @@ class _BaseNormRegMLP(SklearnHints, BaseEstimator):
         )
         # the user's frame: _fit_unguarded < _fit < fit (or partial_fit) < _fit_context's wrapper
         warn_if_alpha_ignored(self, stacklevel=5)
-        penalty = get_penalty(self.penalty, alpha=self.alpha, l1_ratio=self.l1_ratio)
+        penalty = self._penalty(self.alpha, layout)
         # An objective that is infinite at the start (a huge alpha, or huge
         # warm-started weights) can only "diverge": say why before training.
-        message = self._penalty_overflow_message(penalty, theta[: layout.n_weights], "at the initial weights")
+        message = self._penalty_overflow_message(
+            penalty, theta[: layout.n_weights], "at the initial weights", layout
+        )
         if message:
             raise ValueError(message)
         if self.solver == "lbfgs":
@@ -172,6 +183,47 @@ class _BaseNormRegMLP(SklearnHints, BaseEstimator):
         self._warn_if_constant(coefs[0])
         return self
 
+    def _penalty(self, alpha, layout):
+        """The penalty at strength ``alpha`` on the flat weights (every layer's, the first layer's
+        first, row-major: its row ``i`` holds input ``i``'s outgoing weights).
+
+        The per-input settings act on the first layer: ``penalty_factor[i]`` multiplies the
+        penalty of input ``i``'s outgoing weights (the deeper layers' factor is 1), and a group
+        is an input's (or a ``groups`` label's) outgoing weights; the deeper layers' weights,
+        in no group, get the L2 penalty ``alpha * 0.5 * ||W||^2`` (without it the first layer
+        could shrink while the next grows to compensate).
+        """
+        if isinstance(self.penalty, BasePenalty):
+            return self.penalty
+        n_inputs, fan_out = layout.shapes[0]
+        n_deeper = layout.n_weights - n_inputs * fan_out
+        factor = checked_penalty_factor(self.penalty_factor, n_inputs)
+        groups = None
+        if self.penalty is not None and PENALTIES[self.penalty].grouped:
+            inputs = np.arange(n_inputs) if self.groups is None else checked_groups(self.groups, n_inputs)
+            groups = np.concatenate([np.repeat(inputs, fan_out), np.full(n_deeper, -1)])
+        return get_penalty(
+            self.penalty,
+            alpha=alpha,
+            l1_ratio=self.l1_ratio,
+            gamma=self.gamma,
+            factor=None
+            if factor is None
+            else np.concatenate([np.repeat(factor, fan_out), np.ones(n_deeper)]),
+            groups=groups,
+        )
+
+    @property
+    def feature_importances_(self):
+        """The Euclidean norm of each input's outgoing first-layer weights, shape (n_features_in_,).
+
+        Exactly 0 for an input the penalty removed (``penalty='group_l1'``), so
+        :class:`~sklearn.feature_selection.SelectFromModel` selects the inputs the
+        network uses.
+        """
+        check_is_fitted(self)
+        return np.linalg.norm(self.coefs_[0], axis=1)
+
     def _warn_if_constant(self, first_layer):
         """Warn when every weight of the first layer is 0: the network ignores X."""
         if first_layer.size == 0 or np.any(first_layer):
@@ -196,7 +248,7 @@ class _BaseNormRegMLP(SklearnHints, BaseEstimator):
                 "warm_start=False (or use a new estimator)."
             )
 
-    def _penalty_overflow_message(self, penalty, weights, where, diverged=False):
+    def _penalty_overflow_message(self, penalty, weights, where, layout, diverged=False):
         """A message naming alpha if ``alpha * penalty(W)`` overflowed at finite weights, else None.
 
         After a divergence (``diverged=True``) a penalty above ``sqrt(max float)``
@@ -207,7 +259,7 @@ class _BaseNormRegMLP(SklearnHints, BaseEstimator):
             return None
         with np.errstate(over="ignore", invalid="ignore"):
             value = penalty.value(weights)
-            unit_value = get_penalty(self.penalty, alpha=1.0, l1_ratio=self.l1_ratio).value(weights)
+            unit_value = self._penalty(1.0, layout).value(weights)
         limit = np.sqrt(np.finfo(weights.dtype).max) if diverged else np.inf
         if np.isfinite(value) and abs(value) < limit:
             return None

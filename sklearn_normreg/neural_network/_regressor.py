@@ -139,10 +139,28 @@ class NormRegMLPRegressor(RegressorMixin, _MLPTraining):
         Level in (0, 1) of the quantile loss (ignored by the other losses).
     power : float, default=0.0
         Tweedie power of ``loss='tweedie'`` (as ``TweedieRegressor``'s).
-    penalty : {'l2', 'l1', 'elasticnet'} or None, default='l2'
-        Penalty on the weights.
+    penalty : {'l2', 'l1', 'elasticnet', 'group_l1', 'group_elasticnet', 'mcp', 'scad'} or None, \
+            default='l2'
+        Penalty on the weights (biases are never penalised); the non-smooth ones
+        (every one but 'l2' and None) give exact zeros through proximal steps
+        ('group_l1' / 'group_elasticnet', 'mcp' and 'scad' need ``solver='adam'``
+        or ``'sgd'``). 'group_l1' is ``alpha`` times the sum over inputs of the
+        Euclidean norm of each input's outgoing first-layer weights (plus, for
+        'group_elasticnet', the L2 part weighted by ``1 - l1_ratio``): whole inputs
+        are removed, ``feature_importances_`` is 0 for them, and
+        ``SelectFromModel`` works on the network; the deeper layers then get the
+        L2 penalty ``alpha * 0.5 * ||W||^2``. 'mcp' / 'scad' act on every weight.
     l1_ratio : float, default=0.5
-        L1 share of the elastic net, in ``[0, 1]``.
+        L1 share of the elastic net (group share of 'group_elasticnet'), in ``[0, 1]``.
+    penalty_factor : array-like of shape (n_features,), default=None
+        Non-negative multiplier of the penalty on each input's outgoing first-layer
+        weights (0: never penalised); the deeper layers' factor is 1.
+    groups : array-like of shape (n_features,), default=None
+        With 'group_l1' / 'group_elasticnet': a group id per input (numbers or
+        strings), whose first-layer weights are removed together. None: each input
+        is a group.
+    gamma : float, default=None
+        Concavity of 'mcp' (``> 1``; None: 3) and 'scad' (``> 2``; None: 3.7).
 
     Attributes
     ----------
@@ -171,6 +189,9 @@ class NormRegMLPRegressor(RegressorMixin, _MLPTraining):
         ``sum |W|`` over all weight matrices (the seed article's measure).
     weight_sparsity_ : float
         Fraction of weights that are exactly 0.
+    feature_importances_ : ndarray of shape (n_features_in_,)
+        The Euclidean norm of each input's outgoing first-layer weights: exactly 0
+        for an input the penalty removed (for ``SelectFromModel``).
     n_layers_ : int
         Number of layers, input and output included.
     n_outputs_ : int
@@ -235,6 +256,9 @@ class NormRegMLPRegressor(RegressorMixin, _MLPTraining):
         huber_delta=1.0,
         penalty="l2",
         l1_ratio=0.5,
+        penalty_factor=None,
+        groups=None,
+        gamma=None,
         quantile=0.5,
         power=0.0,
     ):
@@ -265,6 +289,9 @@ class NormRegMLPRegressor(RegressorMixin, _MLPTraining):
         self.huber_delta = huber_delta
         self.penalty = penalty
         self.l1_ratio = l1_ratio
+        self.penalty_factor = penalty_factor
+        self.groups = groups
+        self.gamma = gamma
         self.quantile = quantile
         self.power = power
 

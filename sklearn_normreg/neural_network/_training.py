@@ -124,7 +124,11 @@ class _MLPTraining(_BaseNormRegMLP):
         )
         if not np.isfinite(result.fun):
             message = self._penalty_overflow_message(
-                penalty, solution[: objective.layout.n_weights].astype(dtype), "during lbfgs", diverged=True
+                penalty,
+                solution[: objective.layout.n_weights].astype(dtype),
+                "during lbfgs",
+                objective.layout,
+                diverged=True,
             )
             raise ValueError(
                 message
@@ -221,7 +225,11 @@ class _MLPTraining(_BaseNormRegMLP):
         state = run.state
         message = (
             self._penalty_overflow_message(
-                run.penalty, run.weights, f"at epoch {state['n_iter_'] + 1}", diverged=True
+                run.penalty,
+                run.weights,
+                f"at epoch {state['n_iter_'] + 1}",
+                run.objective.layout,
+                diverged=True,
             )
             if np.isfinite(data_term)
             else None

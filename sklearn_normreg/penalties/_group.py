@@ -54,7 +54,19 @@ class GroupL1Penalty(BasePenalty):
         self.groups = np.asarray(groups, dtype=np.intp).ravel()
         if np.any(self.groups < -1):
             raise ValueError("Group ids must be >= 0 (or -1 for coordinates in no group).")
+        self._index()
+
+    def _index(self) -> None:
+        """Where the grouped coordinates are, their group ids and the groups' sizes (once: the
+        prox runs at every step of an MLP's optimiser). A prefix of grouped coordinates (an
+        MLP's first layer) is a slice, so reading it is a view, not a copy."""
+        grouped = np.flatnonzero(self.groups >= 0)
         self._n_groups = int(self.groups.max(initial=-1)) + 1
+        prefix = grouped.size == 0 or grouped[-1] == grouped.size - 1
+        self._grouped = slice(0, grouped.size) if prefix else grouped
+        self._ungrouped = slice(grouped.size, None) if prefix else np.flatnonzero(self.groups < 0)
+        self._ids = self.groups[self._grouped]
+        self._sizes = np.maximum(np.bincount(self._ids, minlength=self._n_groups), 1)
 
     @property
     def is_zero(self) -> bool:
@@ -65,17 +77,15 @@ class GroupL1Penalty(BasePenalty):
         return self.alpha * self.l1_ratio, self.alpha * (1 - self.l1_ratio)
 
     def _group_norms(self, w: np.ndarray) -> np.ndarray:
-        grouped = self.groups >= 0
-        return np.sqrt(np.bincount(self.groups[grouped], np.square(w[grouped]), minlength=self._n_groups))
+        return np.sqrt(np.bincount(self._ids, np.square(w[self._grouped]), minlength=self._n_groups))
 
     def value(self, w: np.ndarray) -> float:
         w = np.ravel(w)
         a1, a2 = self._strengths()
-        grouped = self.groups >= 0
-        ungrouped = w[~grouped]
+        grouped, ungrouped = w[self._grouped], w[self._ungrouped]
         return float(
             a1 * self._group_norms(w).sum()
-            + 0.5 * a2 * np.dot(w[grouped], w[grouped])
+            + 0.5 * a2 * np.dot(grouped, grouped)
             + 0.5 * self.alpha * np.dot(ungrouped, ungrouped)
         )
 
@@ -88,23 +98,22 @@ class GroupL1Penalty(BasePenalty):
         """
         shape = np.shape(w)
         w = np.ravel(w)
+        out = np.empty_like(w) if out is None else out.reshape(-1)
         a1, a2 = self._strengths()
-        step = np.broadcast_to(np.asarray(step, dtype=np.float64), w.shape)
-        grouped = self.groups >= 0
-        ids = self.groups[grouped]
-        counts = np.bincount(ids, minlength=self._n_groups)
-        group_step = np.bincount(ids, step[grouped], minlength=self._n_groups) / np.maximum(counts, 1)
+        if np.ndim(step) == 0:
+            group_step, ungrouped_step = float(step), float(step)
+        else:
+            step = np.ravel(step)
+            group_step = np.bincount(self._ids, step[self._grouped], minlength=self._n_groups) / self._sizes
+            ungrouped_step = step[self._ungrouped]
         norms = self._group_norms(w)
         threshold = group_step * a1
         # 1 - t / ||w_g|| where ||w_g|| > t, else 0: exact zeros for the whole group
         scale = np.divide(norms - threshold, norms, out=np.zeros_like(norms), where=norms > threshold)
-        factor = np.empty_like(w, dtype=np.float64)
-        factor[grouped] = scale[ids] / (1 + group_step[ids] * a2)
-        factor[~grouped] = 1 / (1 + step[~grouped] * self.alpha)
-        result = np.multiply(
-            w, factor.astype(w.dtype, copy=False), out=None if out is None else np.ravel(out)
-        )
-        return result.reshape(shape) if out is None else out
+        scale /= 1 + group_step * a2
+        out[self._grouped] = w[self._grouped] * scale[self._ids].astype(w.dtype, copy=False)
+        out[self._ungrouped] = w[self._ungrouped] / np.asarray(1 + ungrouped_step * self.alpha, dtype=w.dtype)
+        return out.reshape(shape)
 
     def subdiff_distance(self, w: np.ndarray, grad: np.ndarray) -> np.ndarray:
         """Per coordinate: ``|grad + a2 w + a1 w_g / ||w_g|| |`` in a non-zero group; in a zero
@@ -112,29 +121,25 @@ class GroupL1Penalty(BasePenalty):
         shape = np.shape(w)
         w, grad = np.ravel(w), np.ravel(grad)
         a1, a2 = self._strengths()
-        grouped = self.groups >= 0
-        ids = self.groups[grouped]
-        norms = self._group_norms(w)
+        ids = self._ids
+        norms = self._group_norms(w)[ids]
         distance = np.abs(grad + self.alpha * w)  # the ungrouped coordinates' (L2) term
-        g = grad[grouped] + a2 * w[grouped]
-        grad_norms = np.sqrt(np.bincount(ids, np.square(g), minlength=self._n_groups))
-        zero_group = norms[ids] == 0
-        unit = np.divide(w[grouped], norms[ids], out=np.zeros_like(g), where=~zero_group)
-        distance[grouped] = np.where(zero_group, np.maximum(grad_norms[ids] - a1, 0), np.abs(g + a1 * unit))
+        g = grad[self._grouped] + a2 * w[self._grouped]
+        grad_norms = np.sqrt(np.bincount(ids, np.square(g), minlength=self._n_groups))[ids]
+        unit = np.divide(w[self._grouped], norms, out=np.zeros_like(g), where=norms > 0)
+        distance[self._grouped] = np.where(norms == 0, np.maximum(grad_norms - a1, 0), np.abs(g + a1 * unit))
         return distance.reshape(shape)
 
     def alpha_max(self, grad: np.ndarray) -> float:
         """``max_g ||grad_g|| / l1_ratio``: the smallest ``alpha`` zeroing every group."""
         if self.l1_ratio == 0:
             return np.inf
-        grad = np.ravel(grad)
-        grouped = self.groups >= 0
-        norms = np.sqrt(np.bincount(self.groups[grouped], np.square(grad[grouped]), minlength=self._n_groups))
-        return float(norms.max(initial=0.0)) / self.l1_ratio
+        return float(self._group_norms(np.ravel(grad)).max(initial=0.0)) / self.l1_ratio
 
     def restrict(self, indices: np.ndarray) -> BasePenalty:
         restricted = copy.copy(self)
         restricted.groups = self.groups[indices]
+        restricted._index()
         return restricted
 
     def blocks(self, size: int) -> list[np.ndarray]:

@@ -19,10 +19,11 @@ class _NonConvexPenalty(BasePenalty):
     and constant beyond ``gamma * alpha``: less shrinkage of large weights than the L1 norm.
 
     The prox of each coordinate is the exact minimiser of ``0.5 (v - x)^2 + step p(|v|)``:
-    the pieces of ``p`` are quadratics, so the minimiser is the best of each piece's own
-    (clipped into the piece) and the pieces' ends, which also covers the steps for which
-    the scalar problem is not convex. A fit certifies a stationary point (the distance of
-    ``-grad`` to the Clarke subdifferential), and starts from the L1 solution.
+    a closed form (firm thresholding) where that scalar problem is convex (small steps),
+    else the best of the candidates (0, the pieces' ends, the identity beyond the knee):
+    the pieces of ``p`` are quadratics, concave there, so their minimisers lie at the ends.
+    A fit certifies a stationary point (the distance of ``-grad`` to the Clarke
+    subdifferential), and starts from the L1 solution.
     """
 
     parameters: tuple[str, ...] = ("alpha", "gamma")
@@ -53,19 +54,29 @@ class _NonConvexPenalty(BasePenalty):
         raise NotImplementedError
 
     def _candidates(self, a: np.ndarray, t: np.ndarray) -> list[np.ndarray]:
-        """Magnitudes among which the prox's minimiser lies (0 first: it wins ties)."""
+        """Magnitudes among which the prox's minimiser lies where the scalar problem is not
+        convex (0 first: it wins ties)."""
         raise NotImplementedError
 
     def value(self, w: np.ndarray) -> float:
         return float(np.sum(self._magnitude_value(np.abs(w)) * self._factor_like(w)))
 
+    def _closed_form(self, a: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """The prox's magnitudes where the scalar problem is convex (small steps), NaN elsewhere."""
+        raise NotImplementedError
+
     def prox(self, w: np.ndarray, step: ArrayLike, out: np.ndarray | None = None) -> np.ndarray:
         w = np.asarray(w)
         a = np.abs(w).astype(np.float64)
         t = np.broadcast_to(np.multiply(step, self._factor_like(w)), w.shape).astype(np.float64)
-        candidates = np.stack(np.broadcast_arrays(*self._candidates(a, t)))
-        scores = 0.5 * (candidates - a) ** 2 + t * self._magnitude_value(candidates)
-        best = np.take_along_axis(candidates, np.argmin(scores, axis=0)[None], axis=0)[0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            best = self._closed_form(a, t)
+        large_steps = np.isnan(best)
+        if np.any(large_steps):  # the best of the candidates (the scalar problem is not convex)
+            a_l, t_l = a[large_steps], t[large_steps]
+            candidates = np.stack(np.broadcast_arrays(*self._candidates(a_l, t_l)))
+            scores = 0.5 * (candidates - a_l) ** 2 + t_l * self._magnitude_value(candidates)
+            best[large_steps] = np.take_along_axis(candidates, np.argmin(scores, axis=0)[None], axis=0)[0]
         return np.multiply(np.sign(w), best.astype(w.dtype, copy=False), out=out)
 
     def scalar_prox(self) -> Callable[[int, float, float], float]:
@@ -135,12 +146,15 @@ class MCPPenalty(_NonConvexPenalty):
     def _slope(self, a):
         return np.maximum(self.alpha - a / self.gamma, 0)
 
-    def _candidates(self, a, t):
+    def _closed_form(self, a, t):
         lam, gamma = self.alpha, self.gamma
-        knee = gamma * lam
-        with np.errstate(divide="ignore", invalid="ignore"):
-            inner = np.where(t < gamma, np.clip((a - t * lam) / (1 - t / gamma), 0, knee), 0.0)
-        return [np.zeros_like(a), inner, np.full_like(a, knee), np.maximum(a, knee)]
+        firm = np.where(a <= t * lam, 0.0, np.where(a > gamma * lam, a, (a - t * lam) / (1 - t / gamma)))
+        return np.where(t < gamma, firm, np.nan)
+
+    def _candidates(self, a, t):
+        # t >= gamma: the scalar problem is concave on [0, gamma alpha], its minimiser at an end
+        knee = self.gamma * self.alpha
+        return [np.zeros_like(a), np.full_like(a, knee), np.maximum(a, knee)]
 
 
 class SCADPenalty(_NonConvexPenalty):
@@ -182,18 +196,20 @@ class SCADPenalty(_NonConvexPenalty):
         lam, gamma = self.alpha, self.gamma
         return np.where(a <= lam, lam, np.maximum(gamma * lam - a, 0) / (gamma - 1))
 
-    def _candidates(self, a, t):
+    def _closed_form(self, a, t):
         lam, gamma = self.alpha, self.gamma
-        knee = gamma * lam
-        with np.errstate(divide="ignore", invalid="ignore"):
-            middle = np.where(
-                t < gamma - 1, np.clip(((gamma - 1) * a - t * knee) / (gamma - 1 - t), lam, knee), lam
-            )
+        middle = ((gamma - 1) * a - t * gamma * lam) / (gamma - 1 - t)
+        soft = np.maximum(a - t * lam, 0.0)
+        piecewise = np.where(a <= lam * (1 + t), soft, np.where(a <= gamma * lam, middle, a))
+        return np.where(t < gamma - 1, piecewise, np.nan)
+
+    def _candidates(self, a, t):
+        # t >= gamma - 1: the middle piece is concave, its minimiser at an end
+        lam, knee = self.alpha, self.gamma * self.alpha
         return [
             np.zeros_like(a),
             np.clip(a - t * lam, 0, lam),
             np.full_like(a, lam),
-            middle,
             np.full_like(a, knee),
             np.maximum(a, knee),
         ]
