@@ -79,11 +79,9 @@ def test_sklearn_compatible_dropin(estimator, check):
 @pytest.mark.parametrize(
     "estimator, name",
     [
-        (dropin.Lasso(positive=True), "positive"),
         (dropin.Lasso(selection="random"), "selection"),
         (dropin.ElasticNet(precompute=np.eye(3)), "precompute"),
         (dropin.Ridge(solver="svd"), "solver"),
-        (dropin.Ridge(positive=True), "positive"),
         (dropin.Ridge(alpha=[1.0, 2.0]), "alpha"),
         (dropin.QuantileRegressor(solver="highs-ds"), "solver"),
         (dropin.QuantileRegressor(solver_options={"presolve": False}), "solver_options"),
@@ -225,7 +223,13 @@ def test_logistic_regression_cv_elasticnet_saga(cancer):
 
 
 @pytest.mark.parametrize(
-    "cls, params", [("Lasso", dict(alpha=0.1)), ("ElasticNet", dict(alpha=0.1, l1_ratio=0.3))]
+    "cls, params",
+    [
+        ("Lasso", dict(alpha=0.1)),
+        ("ElasticNet", dict(alpha=0.1, l1_ratio=0.3)),
+        ("Lasso", dict(alpha=0.1, positive=True)),
+        ("ElasticNet", dict(alpha=0.05, l1_ratio=0.7, positive=True)),
+    ],
 )
 def test_lasso_and_elastic_net_on_diabetes(diabetes, cls, params):
     X, y = diabetes
@@ -239,6 +243,8 @@ def test_lasso_and_elastic_net_on_diabetes(diabetes, cls, params):
     np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-3, atol=1e-3 * np.abs(theirs.coef_).max())
     assert isinstance(ours.n_iter_, int) and 0 <= ours.dual_gap_ < 1e-6
     assert ours.sparse_coef_.shape == theirs.sparse_coef_.shape
+    if params.get("positive"):
+        assert np.all(ours.coef_ >= 0) and np.any(theirs.coef_ == 0)
 
 
 def test_multi_target_lasso_is_per_target(diabetes):
@@ -260,6 +266,18 @@ def test_ridge_with_sample_weights(diabetes):
     )
     np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-6)
     assert ours.n_iter_.shape == (1,)
+
+
+def test_ridge_positive(diabetes):
+    X, y = diabetes
+    ours = dropin.Ridge(alpha=1.0, positive=True).fit(X, y)
+    theirs = linear_model.Ridge(alpha=1.0, positive=True, tol=1e-12).fit(X, y)  # L-BFGS-B with bounds
+    _at_least_as_low(
+        _ridge_objective(ours, X, y, 1.0, np.ones(len(y))),
+        _ridge_objective(theirs, X, y, 1.0, np.ones(len(y))),
+    )
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-4, atol=1e-4 * np.abs(theirs.coef_).max())
+    assert np.all(ours.coef_ >= 0) and np.any(ours.coef_ == 0)
 
 
 def test_quantile_regressor():

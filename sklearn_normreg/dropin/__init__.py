@@ -28,9 +28,9 @@ MLPRegressor / MLPClassifier and Normalizer / normalize pass scikit-learn's own 
 targets, as ours averages the outputs' losses while scikit-learn fits each target alone.)
 
 Parameters that choose scikit-learn's algorithm (``selection``, ``precompute`` arrays,
-``solver`` names of Ridge and QuantileRegressor, ``solver_options``) and features ours does not
-have yet (``positive=True``) are accepted at their defaults and raise ``NotImplementedError``
-naming the parameter otherwise; parameters that change nothing in ours (``copy_X``,
+``solver`` names of Ridge and QuantileRegressor, ``solver_options``) are accepted at their
+defaults and raise ``NotImplementedError`` naming the parameter otherwise (``positive=True``
+maps to ours' ``positive=True``); parameters that change nothing in ours (``copy_X``,
 ``n_jobs``, ``random_state`` where scikit-learn uses it only for an algorithm we refuse) are
 ignored. Each class's docstring says where its results differ from scikit-learn's.
 

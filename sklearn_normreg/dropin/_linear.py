@@ -13,8 +13,6 @@ from sklearn.utils.validation import _check_sample_weight, check_array
 from ..linear_model import NormRegLinearRegression
 from ._common import _copy_fitted, _ours_tol, _refuse
 
-_POSITIVE = "positivity constraints are not implemented yet"
-
 
 class _LinearDropin(NormRegLinearRegression):
     """Fit: map scikit-learn's parameters onto a NormRegLinearRegression, fit it, copy its attributes.
@@ -77,9 +75,10 @@ def _n_targets(y):
     return 1
 
 
-def _enet_dual_gap(X, y, sample_weight, coef, alpha, l1_ratio, fit_intercept):
+def _enet_dual_gap(X, y, sample_weight, coef, alpha, l1_ratio, fit_intercept, positive=False):
     """scikit-learn's ``dual_gap_`` (formulation A of ``sklearn/linear_model/_cd_fast.pyx``, divided
-    by ``n_samples``) of ``(1 / (2 sum(s))) sum_i s_i r_i^2 + alpha * penalty(w)``, per target."""
+    by ``n_samples``) of ``(1 / (2 sum(s))) sum_i s_i r_i^2 + alpha * penalty(w)``, per target
+    (with ``positive``, the dual norm is one-sided, as there)."""
     X = check_array(X, accept_sparse=["csr", "csc"], dtype=np.float64)
     Y = np.asarray(y, dtype=np.float64).reshape(X.shape[0], -1)
     v = _check_sample_weight(sample_weight, X, dtype=np.float64)
@@ -98,7 +97,8 @@ def _enet_dual_gap(X, y, sample_weight, coef, alpha, l1_ratio, fit_intercept):
             grad2 = float(xt_vr @ xt_vr)
             gaps[k] = r_norm2 + 0.5 * b * w_norm2 - ry + grad2 / (2 * b) if b > 0 else grad2
             continue
-        dual_norm = float(np.abs(xt_vr - b * w).max(initial=0.0))
+        correlation = xt_vr - b * w
+        dual_norm = float((correlation if positive else np.abs(correlation)).max(initial=0.0))
         scale = a / dual_norm if dual_norm > a else 1.0
         primal = 0.5 * (r_norm2 + b * w_norm2) + a * float(np.abs(w).sum())
         gaps[k] = primal - (-0.5 * scale**2 * (r_norm2 + b * w_norm2) + scale * ry)
@@ -109,7 +109,6 @@ class _CoordinateDescentLayout(_LinearDropin):
     """What Lasso and ElasticNet share: the refusals, the mapping and the fitted layout."""
 
     def _check_supported(self):
-        _refuse(self, "positive", [False], _POSITIVE)
         _refuse(self, "selection", ["cyclic"], "ours is a working-set Newton solver with no coordinate order")
         if not isinstance(self.precompute, (bool, np.bool_)):
             raise NotImplementedError(
@@ -125,6 +124,7 @@ class _CoordinateDescentLayout(_LinearDropin):
             penalty=penalty,
             alpha=self.alpha / _n_targets(y),
             l1_ratio=0.5 if penalty == "l1" else self._l1_ratio,
+            positive=self.positive,
             fit_intercept=self.fit_intercept,
             tol=_ours_tol(self.tol),
             max_iter=1000 if self.max_iter is None else self.max_iter,
@@ -133,7 +133,9 @@ class _CoordinateDescentLayout(_LinearDropin):
     def _set_sklearn_layout(self, ours, X, y, sample_weight):
         for name in ("objective_", "kkt_violation_"):
             self.__dict__.pop(name, None)
-        gaps = _enet_dual_gap(X, y, sample_weight, self.coef_, self.alpha, self._l1_ratio, self.fit_intercept)
+        gaps = _enet_dual_gap(
+            X, y, sample_weight, self.coef_, self.alpha, self._l1_ratio, self.fit_intercept, self.positive
+        )
         if np.ndim(self.coef_) == 1:
             self.dual_gap_ = float(gaps[0])
             self.n_iter_ = int(ours.n_iter_)
@@ -149,8 +151,8 @@ class _CoordinateDescentLayout(_LinearDropin):
 
 _CD_NOTES = """
     Parameters that choose scikit-learn's algorithm are accepted at their defaults only:
-    ``selection='random'``, ``positive=True`` (positivity constraints are not implemented
-    yet) and a precomputed Gram array raise ``NotImplementedError`` naming the parameter;
+    ``selection='random'`` and a precomputed Gram array raise ``NotImplementedError``
+    naming the parameter (``positive=True`` maps to ours' ``positive=True``, same alpha);
     ``precompute=True/False`` is ignored (ours uses the Gram matrix itself where it pays),
     as are ``copy_X`` (ours never overwrites X) and ``random_state`` (scikit-learn uses it
     only with ``selection='random'``). ``tol`` becomes ours' ``min(tol, 1e-8)``: ours
@@ -182,7 +184,7 @@ class Lasso(_CoordinateDescentLayout):
         Ours solves to ``min(tol, 1e-8)`` (relative KKT violation).
     warm_start : bool, default=False
     positive : bool, default=False
-        Only ``False``.
+        Constrain the coefficients to be ``>= 0`` (ours' ``positive=True``).
     random_state : int, RandomState instance or None, default=None
         Ignored (used by scikit-learn only with ``selection='random'``).
     selection : {{'cyclic', 'random'}}, default='cyclic'
@@ -266,7 +268,7 @@ class ElasticNet(_CoordinateDescentLayout):
         Ours solves to ``min(tol, 1e-8)`` (relative KKT violation).
     warm_start : bool, default=False
     positive : bool, default=False
-        Only ``False``.
+        Constrain the coefficients to be ``>= 0`` (ours' ``positive=True``).
     random_state : int, RandomState instance or None, default=None
         Ignored (used by scikit-learn only with ``selection='random'``).
     selection : {{'cyclic', 'random'}}, default='cyclic'

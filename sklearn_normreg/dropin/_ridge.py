@@ -9,8 +9,6 @@ from sklearn.utils.validation import column_or_1d
 from ._common import _ours_tol, _refuse, _weight_sum
 from ._linear import _LinearDropin, _n_targets
 
-_POSITIVE = "positivity constraints are not implemented yet"
-
 
 class Ridge(_LinearDropin):
     """scikit-learn's ``Ridge``, solved by :class:`~sklearn_normreg.NormRegLinearRegression`.
@@ -24,8 +22,8 @@ class Ridge(_LinearDropin):
 
     Accepted at their defaults only (else ``NotImplementedError`` naming the parameter):
     ``solver`` (scikit-learn's solver names; ours solves every Ridge problem to a certified
-    optimum with its own solver), ``positive=True`` (positivity constraints are not
-    implemented yet) and a per-target ``alpha`` array. Ignored: ``copy_X`` (X is never
+    optimum with its own solver) and a per-target ``alpha`` array (``positive=True`` maps
+    to ours' ``positive=True``). Ignored: ``copy_X`` (X is never
     overwritten) and ``random_state`` (scikit-learn uses it only for 'sag' / 'saga').
     ``tol`` becomes ours' ``min(tol, 1e-8)`` (relative KKT violation).
 
@@ -95,7 +93,6 @@ class Ridge(_LinearDropin):
         self.random_state = random_state
 
     def _check_supported(self):
-        _refuse(self, "positive", [False], _POSITIVE)
         _refuse(self, "solver", ["auto"], "ours solves every Ridge problem to a certified optimum itself")
         if np.size(self.alpha) != 1:
             raise NotImplementedError(
@@ -111,6 +108,7 @@ class Ridge(_LinearDropin):
             loss="squared_error",
             penalty="l2",
             alpha=alpha,
+            positive=self.positive,
             fit_intercept=self.fit_intercept,
             tol=_ours_tol(self.tol),
             max_iter=1000 if self.max_iter is None else self.max_iter,
