@@ -1098,6 +1098,53 @@ CASES.append(
         "n_splits=100 greater than the number of samples",
     )
 )
+# The structured penalties' settings (issue 22), on every model: per-feature arrays checked
+# against X's 3 features, and the penalty-specific rules.
+STRUCTURE_INVALID = [
+    ("penalty_factor", dict(penalty="l1", penalty_factor=[1.0, 2.0]), ValueError, "one entry per feature"),
+    (
+        "penalty_factor-2d",
+        dict(penalty="l1", penalty_factor=[[1.0, 2.0, 3.0]]),
+        ValueError,
+        "one entry per feature",
+    ),
+    (
+        "penalty_factor-negative",
+        dict(penalty="l1", penalty_factor=[1.0, -1.0, 1.0]),
+        ValueError,
+        "must be >= 0",
+    ),
+    ("penalty_factor-nan", dict(penalty="l1", penalty_factor=[1.0, np.nan, 1.0]), ValueError, "contains NaN"),
+    (
+        "penalty_factor-group",
+        dict(penalty="group_l1", penalty_factor=[1.0] * 3),
+        ValueError,
+        "penalty factors",
+    ),
+    ("groups-length", dict(penalty="group_l1", groups=[0, 1]), ValueError, "one group id per feature"),
+    ("groups-nan", dict(penalty="group_l1", groups=[0.0, np.nan, 1.0]), ValueError, "groups contains NaN"),
+    ("gamma", dict(penalty="mcp", gamma=1.0), InvalidParameterError, "'gamma' parameter"),
+    ("gamma-scad", dict(penalty="scad", gamma=1.5), ValueError, "gamma must be > 2"),
+]
+LINEAR_STRUCTURE_INVALID = [
+    ("positive-group", dict(penalty="group_l1", positive=True), ValueError, "does not take positive=True"),
+    ("positive-mcp", dict(penalty="mcp", positive=True), ValueError, "does not take positive=True"),
+    ("positive", dict(positive="yes"), InvalidParameterError, "'positive' parameter"),
+]
+for name, make, y_good in _models():
+    if name in ("linear-quantile", "mlp-poisson"):
+        continue  # the same code paths as their neighbours
+    invalid = STRUCTURE_INVALID + ([] if name.startswith("mlp") else LINEAR_STRUCTURE_INVALID)
+    CASES += [
+        (
+            f"{name}-{case}",
+            _fit(make(**params)),
+            lambda y=y_good: dict(X=X_GOOD.copy(), y=y.copy()),
+            error,
+            fragment,
+        )
+        for case, params, error, fragment in invalid
+    ]
 for Est in NORMALIZERS:
     CASES += [
         (
