@@ -38,6 +38,12 @@ class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
       ``loss='squared_error'``, ``penalty='l1'`` / ``'elasticnet'``, the same ``alpha``
       and ``l1_ratio``;
     - ``Ridge(alpha=a_r)``: ours with ``penalty='l2'`` and ``alpha = a_r / sum(s)``;
+    - ``Lasso(alpha=a, positive=True)``: ours with ``positive=True`` and the same ``alpha``;
+      the weighted L1 with ``penalty_factor=f`` is the Lasso on the columns ``X_j / f_j``
+      (coefficients divided by ``f_j``);
+    - ``MultiTaskLasso(alpha=a)`` / ``MultiTaskElasticNet(alpha=a, l1_ratio=r)`` on ``k``
+      outputs: ours with ``penalty='group_l1'`` / ``'group_elasticnet'`` and
+      ``alpha = a / k`` (ours averages the loss over the outputs);
     - ``QuantileRegressor(quantile=q, alpha=a)``: ours with ``loss='quantile'``,
       ``penalty='l1'`` and the same ``alpha``;
     - ``HuberRegressor`` estimates a scale jointly with the coefficients, so it
