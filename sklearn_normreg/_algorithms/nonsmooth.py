@@ -35,7 +35,9 @@ The dual of ``sum_i c_i kappa rho_q(y_i - x_i w - b) + a1 |w|_1 + a2 / 2 |w|^2``
     max_v  sum_i v_i y_i - sum_j (|x_j^T v| - a1)_+^2 / (2 a2)
     s.t.   c_i kappa (q - 1) <= v_i <= c_i kappa q,   sum_i v_i = 0 (with an intercept)
 
-(for ``a2 = 0`` the second term becomes the constraint ``|X^T v| <= a1``). Several
+(for ``a2 = 0`` the second term becomes the constraint ``|X^T v| <= a1``). Per-feature
+factors make ``a1`` and ``a2`` per-feature; the bound ``w >= 0`` makes the constraint
+one-sided, ``X^T v <= a1``, and ``|.|`` becomes ``max(., 0)`` in the second term. Several
 outputs decouple: the loss is their mean, the penalty their sum. The gap is
 summed as Fenchel-Young terms, one per sample and one per feature, each
 non-negative: a quantile near 0 or 1 makes the objective tiny beside the
@@ -45,6 +47,7 @@ The linear programme and its vertex re-solve are in :mod:`.pinball_lp`, the dual
 rebuilt from the residuals and the relative duality gap in :mod:`.pinball_gap`.
 """
 
+import copy
 import warnings
 
 import numpy as np
@@ -54,7 +57,7 @@ import scipy.sparse as sp
 from .._objective.linear import LinearObjective
 from .._progress import ProgressMonitor
 from ..losses import ResidualLoss
-from .pinball_gap import _MAX_FINISH_SIZE, _dual_bounds, _dual_scale, _relative_gap
+from .pinball_gap import _MAX_FINISH_SIZE, _dual_bounds, _dual_scale, _relative_gap, feature_strengths
 from .pinball_lp import _linear_programme
 
 __all__ = ["requirement_missing", "solve_nonsmooth"]
@@ -116,10 +119,10 @@ def requirement_missing(loss, penalty):
             f"the penalty {penalty!r} is not of the L1/L2 form (l1_l2_form), which the exact solvers "
             f"of the non-differentiable loss {loss!r} write as a linear or quadratic programme."
         )
-    if penalty.factor is not None or penalty.positive:
+    if penalty.factor is not None and penalty.l2_strength > 0 and not np.all(penalty.factor > 0):
         return (
-            f"the exact solvers of the non-differentiable loss {loss!r} do not take penalty factors "
-            "or positive=True yet; use a smooth loss (e.g. 'huber' with a small huber_delta)."
+            f"the exact solvers of the non-differentiable loss {loss!r} do not take an L2 part with "
+            "penalty factors of 0 (unpenalised features) yet; use penalty='l1' or factors > 0."
         )
     return None
 
@@ -184,9 +187,7 @@ def _output_by_output(objective, penalty, theta0, smooth_solve, solver, tol, max
     """Several outputs decouple: with the loss their mean, output ``k`` alone minimises
     ``sum_i c_i loss(r_ik) + K * penalty(w_k)``. Each gets its own smoothing widths and
     exact finish; the reported gap is the largest (it bounds the joint relative gap)."""
-    n_outputs = objective.n_outputs
-    params = {name: getattr(penalty, name) for name in penalty.parameters}
-    scaled = type(penalty)(**{**params, "alpha": penalty.alpha * n_outputs}) if params else penalty
+    n_outputs, p = objective.n_outputs, objective.n_features
     theta = np.zeros(objective.size)
     W, b = objective.unpack(theta)
     W0, b0 = objective.unpack(np.asarray(theta0, dtype=np.float64))
@@ -196,6 +197,8 @@ def _output_by_output(objective, penalty, theta0, smooth_solve, solver, tol, max
             objective.loss, objective.X, objective.y[:, k], objective.weights, objective.fit_intercept, 1
         )
         start = np.concatenate([W0[k], b0[k : k + 1]]) if objective.fit_intercept else W0[k].copy()
+        scaled = copy.copy(penalty.restrict(np.arange(k * p, (k + 1) * p)))  # output k's weights
+        scaled.alpha = penalty.alpha * n_outputs
         theta_k, iterations, gap_k = solve_nonsmooth(
             single,
             scaled,
@@ -233,7 +236,8 @@ def _l2_part_negligible(objective, penalty, tol):
     the size of y), where its term ``a2 |w|^2 / 2`` is below ``tol`` times the loss."""
     kappa, _ = objective.loss.pinball()
     x_scale, y_scale = float(abs(objective.X).max()), float(np.abs(objective.y).max())
-    return penalty.l2_strength * y_scale <= tol * kappa * x_scale**2
+    a2 = feature_strengths(penalty, objective.n_features)[1].max(initial=0.0)
+    return a2 * y_scale <= tol * kappa * x_scale**2
 
 
 def _smoothing_path(objective, penalty, theta, smooth_solve, solver, tol, max_iter, verbose):
@@ -324,12 +328,13 @@ def _active_set(objective, penalty, theta, tol, interior):
     residuals. Returns the point of the smallest gap and that gap.
     """
     lower, upper = _dual_bounds(objective)
-    a1 = penalty.l1_strength
+    a1, _, positive = feature_strengths(penalty, objective.n_features)
     X, y = objective.X, objective.y[:, 0].astype(np.float64)
     weighted = objective.weights > 0
     residual = y - objective.raw_prediction(theta.astype(X.dtype))[:, 0].astype(np.float64)
     w = objective.unpack(theta)[0][0]
-    signs = np.sign(w) if a1 > 0 else np.ones_like(w)
+    # the support's signs (a feature with no kink at 0, no L1 part and no bound, is always in it)
+    signs = (w > 0).astype(float) if positive else np.where(a1 > 0, np.sign(w), 1.0)
     v = np.where(residual > 0, upper, lower)
     gamma = (upper - lower) / (_CROSSING_RESIDUAL * max(float(np.abs(y).max()), np.finfo(np.float64).tiny))
     if len(interior) > _interior_cap(signs):
@@ -352,9 +357,15 @@ def _active_set(objective, penalty, theta, tol, interior):
         v = np.where(moved >= upper, upper, np.where(moved <= lower, lower, v))
         interior = np.flatnonzero((moved > lower) & (moved < upper) & weighted)
         z = np.asarray(X.T @ v, dtype=np.float64).ravel()
-        if a1 > 0:
-            signs = np.where(np.abs(z) > a1, np.sign(z), 0.0)
+        signs = _support_signs(z, a1, positive)
     return best, best_gap
+
+
+def _support_signs(z, a1, positive):
+    """The signs of ``w_S = (z_S - a1 sign_S) / a2``: where ``|z| > a1`` (``z > a1`` with the bound)."""
+    if positive:
+        return (z > a1).astype(float)
+    return np.where(a1 > 0, np.where(np.abs(z) > a1, np.sign(z), 0.0), 1.0)
 
 
 def _interior_cap(signs):
@@ -368,9 +379,10 @@ def _solve_partition(objective, penalty, interior, v, signs):
     ``v`` holds the dual values of the samples not in ``interior`` (at their bounds); eliminating
     ``w_S`` leaves one symmetric system in ``(v_E, b)``, solved by least squares (repeated
     samples make it singular but consistent)."""
-    a1, a2 = penalty.l1_strength, penalty.l2_strength
+    a1, a2, _ = feature_strengths(penalty, objective.n_features)
     X, y = objective.X, objective.y[:, 0].astype(np.float64)
     support = np.flatnonzero(signs)
+    a1, a2 = a1[support], a2[support]
     v = v.copy()
     v[interior] = 0.0
     fixed_part = np.asarray(X.T @ v, dtype=np.float64).ravel()[support] - a1 * signs[support]
@@ -379,9 +391,9 @@ def _solve_partition(objective, penalty, interior, v, signs):
     m = len(interior)
     size = m + objective.fit_intercept
     system = np.zeros((size, size))
-    system[:m, :m] = X_ES @ X_ES.T / a2
+    system[:m, :m] = (X_ES / a2) @ X_ES.T
     rhs = np.empty(size)
-    rhs[:m] = y[interior] - X_ES @ fixed_part / a2
+    rhs[:m] = y[interior] - X_ES @ (fixed_part / a2)
     if objective.fit_intercept:
         system[:m, m] = system[m, :m] = 1.0
         rhs[m] = -v.sum()

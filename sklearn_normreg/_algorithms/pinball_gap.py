@@ -17,6 +17,13 @@ _INTERPOLATED = 1e-9
 _ROUNDING = 1e-9
 
 
+def feature_strengths(penalty, n_features):
+    """One output's penalty per feature: its L1 and L2 strengths (the factors applied) and
+    whether it bounds the weights at 0 (``positive``)."""
+    factor = np.ones(n_features) if penalty.factor is None else np.asarray(penalty.factor, dtype=np.float64)
+    return penalty.l1_strength * factor, penalty.l2_strength * factor, penalty.positive
+
+
 def _dual_bounds(objective):
     """Box of the dual variables, per sample and output: ``c_i / K * kappa * [q - 1, q]``."""
     kappa, q = objective.loss.pinball()
@@ -36,7 +43,7 @@ def _dual_from_residuals(objective, penalty, theta):
     Exact where ``theta`` is optimal, whatever the dual box's size. None when the
     interpolated samples are too many for the system."""
     lower, upper = _dual_bounds(objective)
-    a1, a2 = penalty.l1_strength, penalty.l2_strength
+    a1, a2, positive = feature_strengths(penalty, objective.n_features)
     X, y = objective.X, objective.y[:, 0].astype(np.float64)
     prediction = objective.raw_prediction(theta.astype(X.dtype))[:, 0].astype(np.float64)
     residual = y - prediction
@@ -48,8 +55,9 @@ def _dual_from_residuals(objective, penalty, theta):
         return None
     W, _ = objective.unpack(theta)
     w = W[0]
-    support = np.flatnonzero(w) if a1 > 0 else np.arange(X.shape[1])
-    target = a1 * np.sign(w[support]) + a2 * w[support]
+    # the equalities: the support, and the features with no kink at 0 (no L1 part, no bound)
+    support = np.flatnonzero((w != 0) | ((a1 == 0) & (not positive)))
+    target = a1[support] * np.sign(w[support]) + a2[support] * w[support]
     target -= np.asarray(X.T @ v, dtype=np.float64).ravel()[support]
     system = X[rows][:, support].T
     system = system.toarray() if sp.issparse(system) else np.asarray(system, dtype=np.float64)
@@ -71,7 +79,7 @@ def _relative_gap(objective, penalty, theta, V):
     lower), and is the sharper one when ``a2`` is so weak that ``z^2 / a2`` is all rounding.
     """
     lower, upper = _dual_bounds(objective)
-    a1, a2 = penalty.l1_strength, penalty.l2_strength
+    a1, a2, positive = feature_strengths(penalty, objective.n_features)
     X, y = objective.X, objective.y.astype(np.float64)
     W, b = objective.unpack(theta)
     if not np.all(np.isfinite(theta)):
@@ -80,6 +88,8 @@ def _relative_gap(objective, penalty, theta, V):
     # the loss as the box's support function: upper * u where u > 0, lower * u where u < 0
     loss_slopes = np.where(residual > 0, upper[:, None], lower[:, None])
     primal = float(np.sum(loss_slopes * residual)) + float(penalty.value(W))
+    if not np.isfinite(primal):  # (a weight below the bound w >= 0: not a candidate)
+        return np.inf
     gap = 0.0
     for k in range(objective.n_outputs):
         v = np.clip(V[:, k], lower, upper)
@@ -88,26 +98,28 @@ def _relative_gap(objective, penalty, theta, V):
         z = np.asarray(X.T @ v, dtype=np.float64).ravel()
         w, u = W[k], residual[:, k]
         gaps = []
-        if a2 > 0:
+        if np.all(a2 > 0):
             # P + P* - w z = a1 (|w| - w clip(z)) + a2 / 2 (w - t)^2, t = soft(z, a1) / a2
-            clipped = np.clip(z, -a1, a1)
+            # (with the bound w >= 0, z is clipped from above only)
+            clipped = np.clip(z, -np.inf if positive else -a1, a1)
             t = (z - clipped) / a2
             loss_gap = float(np.sum((loss_slopes[:, k] - v) * u))
             gaps.append(
-                loss_gap + float(np.sum(a1 * np.abs(w) - w * clipped) + 0.5 * a2 * np.sum((w - t) ** 2))
+                loss_gap + float(np.sum(a1 * np.abs(w) - w * clipped) + 0.5 * np.sum(a2 * (w - t) ** 2))
             )
-        # Without its L2 part, the constraint |X^T v| <= a1, which a computed v meets to
-        # rounding at best (a1 = 0, or a1 tiny beside X^T v's terms): met up to that rounding,
-        # with the Lagrangian's a1 |w| - w^T z (then >= minus rounding) as the penalty's term;
-        # else v shrinks into it (keeping the box and sum(v) = 0).
+        # Without its L2 part, the constraint |X^T v| <= a1 (X^T v <= a1 with the bound), which a
+        # computed v meets to rounding at best (a1 = 0, or a1 tiny beside X^T v's terms): met up
+        # to that rounding, with the Lagrangian's a1 |w| - w^T z (then >= minus rounding) as the
+        # penalty's term; else v shrinks into it (keeping the box and sum(v) = 0).
         rounding = _ROUNDING * np.asarray(abs(X).T @ np.abs(v)).ravel()
-        excess = np.abs(z) - rounding
-        if a1 > 0 and np.any(excess > a1):
-            shrink = a1 / excess.max()
-            v, z = v * shrink, z * shrink
-        if np.all(np.abs(z) <= (a1 + rounding) * (1 + 1e-12)):
+        pull = z if positive else np.abs(z)
+        over = pull - rounding > a1
+        if np.any(a1 > 0) and np.any(over):
+            shrink = float(np.min(a1[over] / (pull - rounding)[over]))
+            v, z, pull = v * shrink, z * shrink, pull * shrink
+        if np.all(pull <= (a1 + rounding) * (1 + 1e-12)):
             loss_gap = float(np.sum((loss_slopes[:, k] - v) * u))
-            gaps.append(loss_gap + float(np.sum(a1 * np.abs(w) - w * z) + 0.5 * a2 * (w @ w)))
+            gaps.append(loss_gap + float(np.sum(a1 * np.abs(w) - w * z) + 0.5 * np.sum(a2 * w * w)))
         gap += min(gaps, default=np.inf)
         if objective.fit_intercept:
             gap -= float(b[k] * v.sum())

@@ -9,7 +9,13 @@ import scipy.linalg
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
-from .pinball_gap import _INTERPOLATED, _MAX_FINISH_SIZE, _dual_from_residuals, _relative_gap
+from .pinball_gap import (
+    _INTERPOLATED,
+    _MAX_FINISH_SIZE,
+    _dual_from_residuals,
+    _relative_gap,
+    feature_strengths,
+)
 
 # HiGHS' feasibility tolerances (default 1e-7), on the scaled programme: tighter,
 # so that the vertex it stops at is the optimal one for tol=1e-8 on the objective.
@@ -40,7 +46,8 @@ class _ScaledProgram:
         self.kappa = kappa
         self.X = sp.csr_matrix(X @ sp.diags(1 / self.s_x)) if sp.issparse(X) else X / self.s_x
         self.y, self.c = y / self.s_y, c / self.s_c
-        self.a1 = penalty.l1_strength / (kappa * self.s_c * self.s_x)
+        a1, _, self.positive = feature_strengths(penalty, X.shape[1])
+        self.a1 = a1 / (kappa * self.s_c * self.s_x)
         self.lower, self.upper = self.c * (self.q - 1), self.c * self.q
 
     def solve(self, form, method, presolve, verbose):
@@ -55,9 +62,9 @@ class _ScaledProgram:
         n, p = self.X.shape
         if form == "dual":
             u = result.x
-            if self.a1.any():
+            if self.a1.any() or self.positive:
                 marginals = result.ineqlin.marginals
-                w = marginals[p:] - marginals[:p]
+                w = (0.0 if self.positive else marginals[p:]) - marginals[:p]
                 intercept = -result.eqlin.marginals[0] if self.fit_intercept else 0.0
             else:  # equality rows X'^T u = 0
                 w = -result.eqlin.marginals[:p]
@@ -65,7 +72,7 @@ class _ScaledProgram:
             interpolated = np.flatnonzero((u > self.lower) & (u < self.upper))
         else:
             u = result.eqlin.marginals
-            w_size = p if not self.a1.any() else 2 * p
+            w_size = 2 * p if self._split() else p
             w = result.x[:p] - (result.x[p:w_size] if w_size > p else 0.0)
             intercept = result.x[w_size] if self.fit_intercept else 0.0
             slack = result.x[w_size + self.fit_intercept :]
@@ -78,7 +85,11 @@ class _ScaledProgram:
         stack = sp.vstack if sp.issparse(self.X) else np.vstack
         ones = np.ones((1, n))
         program = {"c": -self.y, "bounds": np.column_stack([self.lower, self.upper])}
-        if self.a1.any():
+        if self.positive:  # w >= 0: X'^T u <= a1' only
+            program.update(A_ub=X_T, b_ub=self.a1)
+            if self.fit_intercept:
+                program.update(A_eq=ones, b_eq=[0.0])
+        elif self.a1.any():
             program.update(A_ub=stack([X_T, -X_T]), b_ub=np.concatenate([self.a1, self.a1]))
             if self.fit_intercept:
                 program.update(A_eq=ones, b_eq=[0.0])
@@ -91,8 +102,8 @@ class _ScaledProgram:
         """``min a1' |w'| + sum c' (q e+ + (1 - q) e-)`` s.t. ``X' w' + b' + e+ - e- = y'``."""
         n, p = self.X.shape
         X = sp.csr_matrix(self.X)
-        blocks, costs, bounds = [X], [self.a1], [(None, None)] * p
-        if self.a1.any():  # w' = w+ - w-, both non-negative
+        blocks, costs, bounds = [X], [self.a1], [(0, None) if self.positive else (None, None)] * p
+        if self._split():  # w' = w+ - w-, both non-negative
             blocks, costs, bounds = [X, -X], [self.a1, self.a1], [(0, None)] * (2 * p)
         if self.fit_intercept:
             blocks.append(sp.csr_matrix(np.ones((n, 1))))
@@ -108,6 +119,10 @@ class _ScaledProgram:
             "b_eq": self.y,
             "bounds": bounds,
         }
+
+    def _split(self):
+        """Whether the primal form writes ``w' = w+ - w-`` (an L1 part on weights of either sign)."""
+        return bool(self.a1.any()) and not self.positive
 
     def unscale(self, w, intercept):
         theta = np.zeros(self.objective.size)
