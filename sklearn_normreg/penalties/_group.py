@@ -143,6 +143,8 @@ class GroupL1Penalty(BasePenalty):
         return restricted
 
     def blocks(self, size: int) -> list[np.ndarray]:
+        if size == 0:
+            return []
         order = np.argsort(self.groups, kind="stable")
         boundaries = np.flatnonzero(np.diff(self.groups[order])) + 1
         blocks = np.split(order, boundaries)
