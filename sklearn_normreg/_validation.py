@@ -4,10 +4,23 @@ import inspect
 import warnings
 from contextlib import contextmanager
 from numbers import Real
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _check_sample_weight, check_array
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    import scipy.sparse as sp
+    from numpy.typing import ArrayLike
+
+    # The types of the estimators' public signatures (read by the type checker only).
+    # X: array-likes and scipy sparse matrices or arrays
+    MatrixLike: TypeAlias = ArrayLike | sp.spmatrix | sp.sparray
+    # random_state: a seed, a generator or None (scikit-learn's check_random_state)
+    RandomStateLike: TypeAlias = int | np.random.RandomState | None
 
 # The per-feature settings of the named penalties, shared by the linear models and the MLPs
 # (their shapes and values are checked in fit, against X: checked_penalty_factor, checked_groups).
@@ -60,7 +73,7 @@ def unit_max_weights(sample_weight):
     return sample_weight / largest if largest > 0 else sample_weight
 
 
-def checked_weights(sample_weight, X):
+def checked_weights(sample_weight: "ArrayLike | None", X: Any) -> np.ndarray:
     """scikit-learn's sample-weight validation (non-negative, X's dtype), then :func:`unit_max_weights`."""
     return unit_max_weights(_check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True))
 

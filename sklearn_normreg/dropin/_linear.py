@@ -1,6 +1,9 @@
 """Lasso, ElasticNet, Ridge and QuantileRegressor: scikit-learn's signatures over NormRegLinearRegression."""
 
+from __future__ import annotations
+
 import contextlib
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
@@ -12,6 +15,13 @@ from sklearn.utils.validation import _check_sample_weight, check_array
 
 from ..linear_model import NormRegLinearRegression
 from ._common import _copy_fitted, _ours_tol, _refuse
+
+if TYPE_CHECKING:
+    from typing import Literal, Self
+
+    from numpy.typing import ArrayLike
+
+    from .._validation import MatrixLike, RandomStateLike
 
 
 class _LinearDropin(NormRegLinearRegression):
@@ -39,7 +49,7 @@ class _LinearDropin(NormRegLinearRegression):
         return y
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> Self:
         """Fit the model to a certified optimum.
 
         Parameters
@@ -144,7 +154,7 @@ class _CoordinateDescentLayout(_LinearDropin):
             self.n_iter_ = [int(ours.n_iter_)] * len(gaps)
 
     @property
-    def sparse_coef_(self):
+    def sparse_coef_(self) -> sparse.csr_array | sparse.csr_matrix:
         """Sparse representation of the fitted ``coef_``."""
         return _align_api_if_sparse(sparse.csr_array(np.atleast_2d(self.coef_)))
 
@@ -221,18 +231,18 @@ class Lasso(_CoordinateDescentLayout):
 
     def __init__(
         self,
-        alpha=1.0,
+        alpha: float = 1.0,
         *,
-        fit_intercept=True,
-        precompute=False,
-        copy_X=True,
-        max_iter=1000,
-        tol=1e-4,
-        warm_start=False,
-        positive=False,
-        random_state=None,
-        selection="cyclic",
-    ):
+        fit_intercept: bool = True,
+        precompute: bool | ArrayLike = False,
+        copy_X: bool = True,
+        max_iter: int = 1000,
+        tol: float = 1e-4,
+        warm_start: bool = False,
+        positive: bool = False,
+        random_state: RandomStateLike = None,
+        selection: Literal["cyclic", "random"] = "cyclic",
+    ) -> None:
         self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.precompute = precompute
@@ -303,19 +313,19 @@ class ElasticNet(_CoordinateDescentLayout):
 
     def __init__(
         self,
-        alpha=1.0,
+        alpha: float = 1.0,
         *,
-        l1_ratio=0.5,
-        fit_intercept=True,
-        precompute=False,
-        max_iter=1000,
-        copy_X=True,
-        tol=1e-4,
-        warm_start=False,
-        positive=False,
-        random_state=None,
-        selection="cyclic",
-    ):
+        l1_ratio: float = 0.5,
+        fit_intercept: bool = True,
+        precompute: bool | ArrayLike = False,
+        max_iter: int = 1000,
+        copy_X: bool = True,
+        tol: float = 1e-4,
+        warm_start: bool = False,
+        positive: bool = False,
+        random_state: RandomStateLike = None,
+        selection: Literal["cyclic", "random"] = "cyclic",
+    ) -> None:
         self.alpha = alpha
         self.l1_ratio = l1_ratio
         self.fit_intercept = fit_intercept

@@ -1,5 +1,9 @@
 """LogisticRegression: scikit-learn's signature over NormRegLogisticRegression, and the C <-> alpha map."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 from sklearn import linear_model as _sk_lm
 from sklearn.utils.class_weight import compute_class_weight
@@ -8,6 +12,13 @@ from sklearn.utils.validation import _num_samples
 
 from ..linear_model import NormRegLogisticRegression
 from ._common import _copy_fitted, _never, _ours_tol
+
+if TYPE_CHECKING:
+    from typing import Literal, Self
+
+    from numpy.typing import ArrayLike
+
+    from .._validation import MatrixLike, RandomStateLike
 
 
 def _effective_weight_sum(X, y, sample_weight, class_weight):
@@ -133,32 +144,34 @@ random_state, solver, max_iter, verbose, warm_start, n_jobs
 
     def __init__(
         self,
-        penalty="deprecated",
+        penalty: Literal["l1", "l2", "elasticnet", "deprecated"] | None = "deprecated",
         *,
-        C=1.0,
-        l1_ratio=0.0,
-        dual=False,
-        tol=1e-4,
-        fit_intercept=True,
-        intercept_scaling=1,
-        class_weight=None,
-        random_state=None,
-        solver="lbfgs",
-        max_iter=100,
-        verbose=0,
-        warm_start=False,
-        n_jobs=None,
-    ):
+        C: float = 1.0,
+        l1_ratio: float | None = 0.0,
+        dual: bool = False,
+        tol: float = 1e-4,
+        fit_intercept: bool = True,
+        intercept_scaling: float = 1,
+        class_weight: dict[Any, float] | Literal["balanced"] | None = None,
+        random_state: RandomStateLike = None,
+        solver: Literal["lbfgs", "liblinear", "newton-cg", "newton-cholesky", "sag", "saga"] = "lbfgs",
+        max_iter: int = 100,
+        verbose: int = 0,
+        warm_start: bool = False,
+        n_jobs: int | None = None,
+    ) -> None:
         self.penalty = penalty
         self.C = C
-        self.l1_ratio = l1_ratio
+        # scikit-learn's l1_ratio (None allowed), mapped to ours in fit (a narrower type in our class)
+        self.l1_ratio = l1_ratio  # type: ignore[assignment]
         self.dual = dual
         self.tol = tol
         self.fit_intercept = fit_intercept
         self.intercept_scaling = intercept_scaling
         self.class_weight = class_weight
         self.random_state = random_state
-        self.solver = solver
+        # scikit-learn's solver names, mapped to ours in fit (a narrower type in our class)
+        self.solver = solver  # type: ignore[assignment]
         self.max_iter = max_iter
         self.verbose = verbose
         self.warm_start = warm_start
@@ -185,7 +198,7 @@ random_state, solver, max_iter, verbose, warm_start, n_jobs
             params["l1_ratio"] = self.l1_ratio
         return params
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> Self:
         """Fit the model to a certified optimum (see the class docstring for the mapping).
 
         Parameters

@@ -1,6 +1,9 @@
 """LogisticRegressionCV: scikit-learn's signature over NormRegLogisticRegressionCV, in its fitted layout."""
 
+from __future__ import annotations
+
 import numbers
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sklearn import linear_model as _sk_lm
@@ -11,6 +14,15 @@ from sklearn.utils.validation import check_is_fitted
 from ..linear_model import NormRegLogisticRegressionCV
 from ._common import _copy_fitted, _ours_tol
 from ._logistic import _alpha, _effective_weight_sum, _ours_solver
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from typing import Literal, Self
+
+    from numpy.typing import ArrayLike
+    from sklearn.model_selection import BaseCrossValidator
+
+    from .._validation import MatrixLike, RandomStateLike
 
 
 def _whole_data_class_weight(class_weight, y, sample_weight):
@@ -95,24 +107,24 @@ class_weight, n_jobs, verbose, refit, intercept_scaling, random_state, use_legac
     def __init__(
         self,
         *,
-        Cs=10,
-        l1_ratios="warn",
-        fit_intercept=True,
-        cv=None,
-        dual=False,
-        penalty="deprecated",
-        scoring="warn",
-        solver="lbfgs",
-        tol=1e-4,
-        max_iter=100,
-        class_weight=None,
-        n_jobs=None,
-        verbose=0,
-        refit=True,
-        intercept_scaling=1.0,
-        random_state=None,
-        use_legacy_attributes="warn",
-    ):
+        Cs: int | ArrayLike = 10,
+        l1_ratios: ArrayLike | Literal["warn"] | None = "warn",
+        fit_intercept: bool = True,
+        cv: int | BaseCrossValidator | Iterable[Any] | None = None,
+        dual: bool = False,
+        penalty: Literal["l1", "l2", "elasticnet", "deprecated"] = "deprecated",
+        scoring: str | Callable[..., float] | None = "warn",
+        solver: Literal["lbfgs", "liblinear", "newton-cg", "newton-cholesky", "sag", "saga"] = "lbfgs",
+        tol: float = 1e-4,
+        max_iter: int = 100,
+        class_weight: dict[Any, float] | Literal["balanced"] | None = None,
+        n_jobs: int | None = None,
+        verbose: int = 0,
+        refit: bool = True,
+        intercept_scaling: float = 1.0,
+        random_state: RandomStateLike = None,
+        use_legacy_attributes: bool | Literal["warn"] = "warn",
+    ) -> None:
         self.Cs = Cs
         self.l1_ratios = l1_ratios
         self.fit_intercept = fit_intercept
@@ -120,7 +132,8 @@ class_weight, n_jobs, verbose, refit, intercept_scaling, random_state, use_legac
         self.dual = dual
         self.penalty = penalty
         self.scoring = scoring
-        self.solver = solver
+        # scikit-learn's solver names, mapped to ours in fit (a narrower type in our class)
+        self.solver = solver  # type: ignore[assignment]
         self.tol = tol
         self.max_iter = max_iter
         self.class_weight = class_weight
@@ -131,7 +144,7 @@ class_weight, n_jobs, verbose, refit, intercept_scaling, random_state, use_legac
         self.random_state = random_state
         self.use_legacy_attributes = use_legacy_attributes
 
-    def fit(self, X, y, sample_weight=None, **params):
+    def fit(self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None, **params: Any) -> Self:
         """Fit the cross-validated model (see the class docstring for the mapping).
 
         Parameters
@@ -148,7 +161,8 @@ class_weight, n_jobs, verbose, refit, intercept_scaling, random_state, use_legac
         """
         self._validate_params()
         _raise_for_params(params, self, "fit")
-        l1_ratios = None if isinstance(self.l1_ratios, str) else self.l1_ratios
+        l1_ratios: Any = None if isinstance(self.l1_ratios, str) else self.l1_ratios
+        penalty: Any
         if self.penalty == "deprecated":
             if l1_ratios is None or np.all(np.asarray(l1_ratios) == 0):
                 penalty = "l2"
@@ -169,7 +183,8 @@ class_weight, n_jobs, verbose, refit, intercept_scaling, random_state, use_legac
         ours = NormRegLogisticRegressionCV(
             alphas=alphas,
             penalty=penalty,
-            l1_ratio=(l1_ratios[0] if l1_ratios is not None else None) if penalty == "elasticnet" else 0.5,
+            # None (elasticnet without l1_ratios) reaches ours' parameter validation, which refuses it
+            l1_ratio=(l1_ratios[0] if l1_ratios is not None else None) if penalty == "elasticnet" else 0.5,  # type: ignore[arg-type]
             l1_ratios=l1_ratios if several else None,
             fit_intercept=self.fit_intercept,
             cv=self.cv,
@@ -194,7 +209,9 @@ class_weight, n_jobs, verbose, refit, intercept_scaling, random_state, use_legac
             return self._default_scorer()
         return super()._get_scorer()
 
-    def score(self, X, y, sample_weight=None, **score_params):
+    def score(
+        self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None, **score_params: Any
+    ) -> float:
         """Score with ``scoring`` (accuracy for None or 'warn'), as scikit-learn's.
 
         Parameters

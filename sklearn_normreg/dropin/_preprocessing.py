@@ -1,9 +1,21 @@
 """Normalizer and normalize: scikit-learn's signatures over ours (epsilon=0)."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from sklearn import preprocessing as _sk_pre
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 
 from ..preprocessing import L1Normalizer, L2Normalizer, l1_normalize, l2_normalize
+
+if TYPE_CHECKING:
+    from typing import Literal, Self
+
+    import numpy as np
+    import scipy.sparse as sp
+
+    from .._validation import MatrixLike
 
 
 class Normalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
@@ -44,7 +56,7 @@ class Normalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     _parameter_constraints = dict(_sk_pre.Normalizer._parameter_constraints)
 
-    def __init__(self, norm="l2", *, copy=True):
+    def __init__(self, norm: Literal["l1", "l2", "max"] = "l2", *, copy: bool = True) -> None:
         self.norm = norm
         self.copy = copy
 
@@ -53,7 +65,7 @@ class Normalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             return _sk_pre.Normalizer(norm="max", copy=self.copy)
         return (L1Normalizer if self.norm == "l1" else L2Normalizer)(epsilon=0.0, copy=self.copy)
 
-    def fit(self, X, y=None):
+    def fit(self, X: MatrixLike, y: None = None) -> Self:
         """Check the parameters and record the number of features (the transformer is stateless).
 
         Parameters
@@ -73,7 +85,7 @@ class Normalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 setattr(self, name, getattr(self._inner, name))
         return self
 
-    def transform(self, X, copy=None):
+    def transform(self, X: MatrixLike, copy: bool | None = None) -> np.ndarray | sp.spmatrix | sp.sparray:
         """Normalise each row to unit ``norm``.
 
         Parameters
@@ -98,7 +110,14 @@ class Normalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return tags
 
 
-def normalize(X, norm="l2", *, axis=1, copy=True, return_norm=False):
+def normalize(
+    X: MatrixLike,
+    norm: Literal["l1", "l2", "max"] = "l2",
+    *,
+    axis: Literal[0, 1] = 1,
+    copy: bool = True,
+    return_norm: bool = False,
+) -> np.ndarray | sp.spmatrix | sp.sparray | tuple[np.ndarray | sp.spmatrix | sp.sparray, np.ndarray]:
     """scikit-learn's ``normalize`` over :func:`~sklearn_normreg.l1_normalize` / ``l2_normalize``.
 
     Same signature and defaults as :func:`sklearn.preprocessing.normalize`. ``norm='l1'`` /

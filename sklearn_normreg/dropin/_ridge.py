@@ -1,6 +1,9 @@
 """Ridge and QuantileRegressor: scikit-learn's signatures over NormRegLinearRegression."""
 
+from __future__ import annotations
+
 import contextlib
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sklearn import linear_model as _sk_lm
@@ -8,6 +11,13 @@ from sklearn.utils.validation import column_or_1d
 
 from ._common import _ours_tol, _refuse, _weight_sum
 from ._linear import _LinearDropin, _n_targets
+
+if TYPE_CHECKING:
+    from typing import Literal
+
+    from numpy.typing import ArrayLike
+
+    from .._validation import RandomStateLike
 
 
 class Ridge(_LinearDropin):
@@ -73,22 +83,23 @@ class Ridge(_LinearDropin):
 
     def __init__(
         self,
-        alpha=1.0,
+        alpha: float | ArrayLike = 1.0,
         *,
-        fit_intercept=True,
-        copy_X=True,
-        max_iter=None,
-        tol=1e-4,
-        solver="auto",
-        positive=False,
-        random_state=None,
-    ):
-        self.alpha = alpha
+        fit_intercept: bool = True,
+        copy_X: bool = True,
+        max_iter: int | None = None,
+        tol: float = 1e-4,
+        solver: Literal["auto", "svd", "cholesky", "lsqr", "sparse_cg", "sag", "saga", "lbfgs"] = "auto",
+        positive: bool = False,
+        random_state: RandomStateLike = None,
+    ) -> None:
+        # scikit-learn's values (alpha per target, max_iter=None, solver names), mapped to ours in fit
+        self.alpha = alpha  # type: ignore[assignment]
         self.fit_intercept = fit_intercept
         self.copy_X = copy_X
-        self.max_iter = max_iter
+        self.max_iter = max_iter  # type: ignore[assignment]
         self.tol = tol
-        self.solver = solver
+        self.solver = solver  # type: ignore[assignment]
         self.positive = positive
         self.random_state = random_state
 
@@ -176,11 +187,20 @@ class QuantileRegressor(_LinearDropin):
     _parameter_constraints = dict(_sk_lm.QuantileRegressor._parameter_constraints)
     loss = "quantile"
 
-    def __init__(self, *, quantile=0.5, alpha=1.0, fit_intercept=True, solver="highs", solver_options=None):
+    def __init__(
+        self,
+        *,
+        quantile: float = 0.5,
+        alpha: float = 1.0,
+        fit_intercept: bool = True,
+        solver: Literal["highs-ds", "highs-ipm", "highs", "interior-point", "revised simplex"] = "highs",
+        solver_options: dict[str, Any] | None = None,
+    ) -> None:
         self.quantile = quantile
         self.alpha = alpha
         self.fit_intercept = fit_intercept
-        self.solver = solver
+        # scikit-learn's solver names, mapped to ours in fit (a narrower type in our class)
+        self.solver = solver  # type: ignore[assignment]
         self.solver_options = solver_options
 
     def _check_supported(self):

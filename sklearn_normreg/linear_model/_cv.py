@@ -1,6 +1,9 @@
 """The cross-validated models: ``alpha`` (and ``l1_ratio``) chosen over warm-started paths."""
 
+from __future__ import annotations
+
 from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sklearn.base import _fit_context
@@ -24,6 +27,16 @@ from ._cv_path import _cross_validated_path, _explicit_alphas, _geometric_grid
 from ._logistic import NormRegLogisticRegression, _encode_targets, _logistic_objective
 from ._regression import NormRegLinearRegression
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from typing import Literal, Self
+
+    from numpy.typing import ArrayLike
+    from sklearn.model_selection import BaseCrossValidator
+
+    from .._validation import MatrixLike, RandomStateLike
+    from ..losses import BaseLoss
+
 
 class _CrossValidatedMixin:
     """What the cross-validated models add to their one-alpha class: ``scoring`` in
@@ -35,8 +48,11 @@ class _CrossValidatedMixin:
 
     # score's sample_weight goes to the scorer, which requests it or not (as LogisticRegressionCV)
     __metadata_request__score = {"sample_weight": metadata_routing.UNUSED}
+    scoring: str | Callable[..., float] | None  # set by the subclass's __init__
 
-    def score(self, X, y, sample_weight=None, **score_params):
+    def score(
+        self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None, **score_params: Any
+    ) -> float:
         """Score on ``X``, ``y`` with ``scoring`` (None: the one-alpha class's score).
 
         Parameters
@@ -53,7 +69,8 @@ class _CrossValidatedMixin:
         """
         _raise_for_params(score_params, self, "score")
         if self.scoring is None and not score_params:
-            return super().score(X, y, sample_weight=sample_weight)
+            # a mixin: the one-alpha class's score is next in the subclass's MRO, unknown to mypy here
+            return super().score(X, y, sample_weight=sample_weight)  # type: ignore[misc]
         if sample_weight is not None:
             score_params["sample_weight"] = sample_weight
         if _routing_enabled():
@@ -203,27 +220,27 @@ class NormRegLogisticRegressionCV(_CrossValidatedMixin, NormRegLogisticRegressio
 
     def __init__(
         self,
-        alphas=10,
+        alphas: int | ArrayLike = 10,
         *,
-        penalty="l2",
-        l1_ratio=0.5,
-        penalty_factor=None,
-        positive=False,
-        groups=None,
-        gamma=None,
-        l1_ratios=None,
-        fit_intercept=True,
-        cv=None,
-        scoring=None,
-        solver="auto",
-        tol=1e-8,
-        max_iter=1000,
-        class_weight=None,
-        n_jobs=None,
-        refit=True,
-        verbose=0,
-        random_state=None,
-    ):
+        penalty: str | None = "l2",
+        l1_ratio: float = 0.5,
+        penalty_factor: ArrayLike | None = None,
+        positive: bool = False,
+        groups: ArrayLike | None = None,
+        gamma: float | None = None,
+        l1_ratios: ArrayLike | None = None,
+        fit_intercept: bool = True,
+        cv: int | BaseCrossValidator | Iterable[Any] | None = None,
+        scoring: str | Callable[..., float] | None = None,
+        solver: Literal["auto", "newton", "lbfgs", "fista"] = "auto",
+        tol: float = 1e-8,
+        max_iter: int = 1000,
+        class_weight: dict[Any, float] | Literal["balanced"] | None = None,
+        n_jobs: int | None = None,
+        refit: bool = True,
+        verbose: int = 0,
+        random_state: RandomStateLike = None,
+    ) -> None:
         self.alphas = alphas
         self.penalty = penalty
         self.l1_ratio = l1_ratio
@@ -245,7 +262,7 @@ class NormRegLogisticRegressionCV(_CrossValidatedMixin, NormRegLogisticRegressio
         self.refit = refit
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None, **params):
+    def fit(self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None, **params: Any) -> Self:
         """Choose ``alpha`` (and ``l1_ratio``) by cross-validation, then fit.
 
         Parameters
@@ -371,30 +388,30 @@ class NormRegLinearRegressionCV(_CrossValidatedMixin, NormRegLinearRegression):
 
     def __init__(
         self,
-        loss="squared_error",
-        penalty="l2",
+        loss: str | BaseLoss = "squared_error",
+        penalty: str | None = "l2",
         *,
-        alphas=100,
-        eps=1e-3,
-        l1_ratio=0.5,
-        penalty_factor=None,
-        positive=False,
-        groups=None,
-        gamma=None,
-        l1_ratios=None,
-        huber_delta=1.0,
-        quantile=0.5,
-        power=0.0,
-        fit_intercept=True,
-        cv=None,
-        scoring=None,
-        solver="auto",
-        tol=1e-8,
-        max_iter=1000,
-        n_jobs=None,
-        refit=True,
-        verbose=0,
-    ):
+        alphas: int | ArrayLike = 100,
+        eps: float = 1e-3,
+        l1_ratio: float = 0.5,
+        penalty_factor: ArrayLike | None = None,
+        positive: bool = False,
+        groups: ArrayLike | None = None,
+        gamma: float | None = None,
+        l1_ratios: ArrayLike | None = None,
+        huber_delta: float = 1.0,
+        quantile: float = 0.5,
+        power: float = 0.0,
+        fit_intercept: bool = True,
+        cv: int | BaseCrossValidator | Iterable[Any] | None = None,
+        scoring: str | Callable[..., float] | None = None,
+        solver: Literal["auto", "newton", "lbfgs", "fista"] = "auto",
+        tol: float = 1e-8,
+        max_iter: int = 1000,
+        n_jobs: int | None = None,
+        refit: bool = True,
+        verbose: int = 0,
+    ) -> None:
         self.loss = loss
         self.penalty = penalty
         self.alphas = alphas
@@ -419,7 +436,7 @@ class NormRegLinearRegressionCV(_CrossValidatedMixin, NormRegLinearRegression):
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None, **params):
+    def fit(self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None, **params: Any) -> Self:
         """Choose ``alpha`` (and ``l1_ratio``) by cross-validation, then fit.
 
         Parameters

@@ -1,7 +1,10 @@
 """Binary and multinomial logistic regression, its class weights and target encoding."""
 
+from __future__ import annotations
+
 import warnings
 from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.special import expit, log_expit, log_softmax, softmax
@@ -25,6 +28,13 @@ from .._validation import STRUCTURE_CONSTRAINTS, checked_weights, unit_max_weigh
 from ..losses import classification_loss
 from ..penalties import PENALTIES, BasePenalty
 from ._base import _LinearModelBase, _validated
+
+if TYPE_CHECKING:
+    from typing import Literal, Self
+
+    from numpy.typing import ArrayLike
+
+    from .._validation import MatrixLike, RandomStateLike
 
 
 def _can_stream(estimator):
@@ -188,23 +198,23 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearM
 
     def __init__(
         self,
-        penalty="l2",
+        penalty: str | BasePenalty | None = "l2",
         *,
-        alpha=1e-4,
-        l1_ratio=0.5,
-        penalty_factor=None,
-        positive=False,
-        groups=None,
-        gamma=None,
-        fit_intercept=True,
-        solver="auto",
-        tol=1e-8,
-        max_iter=1000,
-        class_weight=None,
-        warm_start=False,
-        verbose=0,
-        random_state=None,
-    ):
+        alpha: float = 1e-4,
+        l1_ratio: float = 0.5,
+        penalty_factor: ArrayLike | None = None,
+        positive: bool = False,
+        groups: ArrayLike | None = None,
+        gamma: float | None = None,
+        fit_intercept: bool = True,
+        solver: Literal["auto", "newton", "lbfgs", "fista"] = "auto",
+        tol: float = 1e-8,
+        max_iter: int = 1000,
+        class_weight: dict[Any, float] | Literal["balanced"] | None = None,
+        warm_start: bool = False,
+        verbose: int = 0,
+        random_state: RandomStateLike = None,
+    ) -> None:
         self.penalty = penalty
         self.alpha = alpha
         self.l1_ratio = l1_ratio
@@ -222,7 +232,7 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearM
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> Self:
         """Fit the model to optimality.
 
         Parameters
@@ -296,7 +306,13 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearM
 
     @available_if(_can_stream)
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
+    def partial_fit(
+        self,
+        X: MatrixLike,
+        y: ArrayLike,
+        classes: ArrayLike | None = None,
+        sample_weight: ArrayLike | None = None,
+    ) -> Self:
         """One pass of minibatch proximal stochastic gradient over ``X``, ``y``.
 
         For data that do not fit in memory (as scikit-learn's
@@ -390,7 +406,7 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearM
         self._n_partial_fits = calls + 1
         return self
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: MatrixLike) -> np.ndarray:
         """Class probabilities (sigmoid for two classes, softmax otherwise).
 
         Parameters
@@ -408,7 +424,7 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearM
             return np.column_stack([1 - positive, positive])
         return softmax(decision, axis=1)
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: MatrixLike) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`.
 
         Computed from the decision function (log-sigmoid for two classes, log-softmax

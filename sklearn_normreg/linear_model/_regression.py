@@ -1,7 +1,10 @@
 """Linear regression with any loss and penalty, and the squared loss's Gram route."""
 
+from __future__ import annotations
+
 import time
 from numbers import Integral, Real
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
@@ -17,6 +20,13 @@ from .._validation import STRUCTURE_CONSTRAINTS, checked_weights
 from ..losses import LOSS_ALIASES, LOSSES, BaseLoss, get_loss
 from ..penalties import PENALTIES, BasePenalty
 from ._base import _LinearModelBase, _validated, _warn_not_converged
+
+if TYPE_CHECKING:
+    from typing import Literal, Self
+
+    from numpy.typing import ArrayLike
+
+    from .._validation import MatrixLike
 
 
 class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
@@ -185,25 +195,25 @@ class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
 
     def __init__(
         self,
-        loss="squared_error",
-        penalty="l2",
+        loss: str | BaseLoss = "squared_error",
+        penalty: str | BasePenalty | None = "l2",
         *,
-        alpha=1e-4,
-        l1_ratio=0.5,
-        penalty_factor=None,
-        positive=False,
-        groups=None,
-        gamma=None,
-        huber_delta=1.0,
-        quantile=0.5,
-        power=0.0,
-        fit_intercept=True,
-        solver="auto",
-        tol=1e-8,
-        max_iter=1000,
-        warm_start=False,
-        verbose=0,
-    ):
+        alpha: float = 1e-4,
+        l1_ratio: float = 0.5,
+        penalty_factor: ArrayLike | None = None,
+        positive: bool = False,
+        groups: ArrayLike | None = None,
+        gamma: float | None = None,
+        huber_delta: float = 1.0,
+        quantile: float = 0.5,
+        power: float = 0.0,
+        fit_intercept: bool = True,
+        solver: Literal["auto", "newton", "lbfgs", "fista"] = "auto",
+        tol: float = 1e-8,
+        max_iter: int = 1000,
+        warm_start: bool = False,
+        verbose: int = 0,
+    ) -> None:
         self.loss = loss
         self.penalty = penalty
         self.alpha = alpha
@@ -223,7 +233,7 @@ class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> Self:
         """Fit the model to optimality.
 
         Parameters
@@ -344,7 +354,7 @@ class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
         loss.validate_targets(y, sample_weight)
         return LinearObjective(loss, X, y.astype(X.dtype, copy=False), sample_weight, self.fit_intercept)
 
-    def predict(self, X):
+    def predict(self, X: MatrixLike) -> np.ndarray:
         """Predict with the fitted model: ``inverse_link(X W^T + b)``.
 
         The identity for the residual losses; the mean ``exp(X W^T + b)`` for the
@@ -362,7 +372,7 @@ class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
         loss = self._loss()
         return raw if loss.link == "identity" else loss.inverse_link(raw)
 
-    def score(self, X, y, sample_weight=None):
+    def score(self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
         """R^2 of the prediction, or D^2 (the fraction of deviance explained) for the log link.
 
         D^2 is ``PoissonRegressor.score``'s (``d2_tweedie_score`` at the loss's power),
@@ -381,7 +391,8 @@ class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
         loss = self._loss()
         if loss.link != "log":
             return super().score(X, y, sample_weight=sample_weight)
-        prediction = np.asarray(self.predict(X)).reshape(len(X) if not sp.issparse(X) else X.shape[0], -1)
+        prediction = np.asarray(self.predict(X))
+        prediction = prediction.reshape(prediction.shape[0], -1)  # (n_samples, n_targets)
         y = np.asarray(y, dtype=np.float64).reshape(prediction.shape)
         return float(
             np.mean(

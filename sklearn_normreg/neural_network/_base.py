@@ -4,6 +4,8 @@ The training loops that ``_BaseNormRegMLP._fit`` hands the objective to live in
 :mod:`._training`, the estimators in :mod:`._regressor` and :mod:`._classifier`.
 """
 
+from __future__ import annotations
+
 import copy
 import warnings
 from numbers import Integral, Real
@@ -214,7 +216,7 @@ class _BaseNormRegMLP(SklearnHints, BaseEstimator):
         )
 
     @property
-    def feature_importances_(self):
+    def feature_importances_(self) -> np.ndarray:
         """The Euclidean norm of each input's outgoing first-layer weights, shape (n_features_in_,).
 
         Exactly 0 for an input the penalty removed (``penalty='group_l1'``), so

@@ -1,5 +1,9 @@
 """The multi-layer perceptron classifier."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 from scipy.special import log_expit, logsumexp
 from sklearn.base import ClassifierMixin, _fit_context
@@ -11,6 +15,14 @@ from sklearn.utils.validation import column_or_1d
 from ..losses import classification_loss
 from ._base import _BaseNormRegMLP, _is_stochastic
 from ._training import _MLPTraining
+
+if TYPE_CHECKING:
+    from typing import Literal, Self
+
+    from numpy.typing import ArrayLike
+
+    from .._validation import MatrixLike, RandomStateLike
+    from ..penalties import BasePenalty
 
 __all__ = ["NormRegMLPClassifier"]
 
@@ -195,36 +207,36 @@ class NormRegMLPClassifier(ClassifierMixin, _MLPTraining):
 
     def __init__(
         self,
-        hidden_layer_sizes=(100,),
-        activation="relu",
+        hidden_layer_sizes: int | ArrayLike = (100,),
+        activation: Literal["identity", "logistic", "tanh", "relu", "arctan"] = "relu",
         *,
-        solver="adam",
-        alpha=0.0001,
-        batch_size="auto",
-        learning_rate="constant",
-        learning_rate_init=0.001,
-        power_t=0.5,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=False,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        max_fun=15000,
-        penalty="l2",
-        l1_ratio=0.5,
-        penalty_factor=None,
-        groups=None,
-        gamma=None,
-    ):
+        solver: Literal["lbfgs", "sgd", "adam"] = "adam",
+        alpha: float = 0.0001,
+        batch_size: int | Literal["auto"] = "auto",
+        learning_rate: Literal["constant", "invscaling", "adaptive"] = "constant",
+        learning_rate_init: float = 0.001,
+        power_t: float = 0.5,
+        max_iter: int = 200,
+        shuffle: bool = True,
+        random_state: RandomStateLike = None,
+        tol: float = 1e-4,
+        verbose: bool | int = False,
+        warm_start: bool = False,
+        momentum: float = 0.9,
+        nesterovs_momentum: bool = True,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+        n_iter_no_change: float = 10,
+        max_fun: int = 15000,
+        penalty: str | BasePenalty | None = "l2",
+        l1_ratio: float = 0.5,
+        penalty_factor: ArrayLike | None = None,
+        groups: ArrayLike | None = None,
+        gamma: float | None = None,
+    ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -257,7 +269,7 @@ class NormRegMLPClassifier(ClassifierMixin, _MLPTraining):
     # --- fitting -------------------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> Self:
         """Fit the network to ``X`` and ``y``.
 
         Parameters
@@ -279,7 +291,13 @@ class NormRegMLPClassifier(ClassifierMixin, _MLPTraining):
 
     @available_if(_is_stochastic)
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, sample_weight=None, classes=None):
+    def partial_fit(
+        self,
+        X: MatrixLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+        classes: ArrayLike | None = None,
+    ) -> Self:
         """One epoch of sgd/adam over ``X`` and ``y``, continuing the last state.
 
         Parameters
@@ -369,7 +387,7 @@ class NormRegMLPClassifier(ClassifierMixin, _MLPTraining):
 
     # --- prediction ----------------------------------------------------------------
 
-    def predict(self, X):
+    def predict(self, X: MatrixLike) -> np.ndarray:
         """Predict class labels (a label-indicator matrix for a multilabel target).
 
         Parameters
@@ -385,7 +403,7 @@ class NormRegMLPClassifier(ClassifierMixin, _MLPTraining):
         indicator = _indicator(self._raw_prediction(X), self.out_activation_)
         return self._label_binarizer.inverse_transform(indicator.astype(int))
 
-    def decision_function(self, X):
+    def decision_function(self, X: MatrixLike) -> np.ndarray:
         """The raw output: log-odds (binary, multilabel) or softmax inputs (multiclass).
 
         Parameters
@@ -401,7 +419,7 @@ class NormRegMLPClassifier(ClassifierMixin, _MLPTraining):
         raw = self._raw_prediction(X)
         return raw.ravel() if self.n_outputs_ == 1 else raw
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: MatrixLike) -> np.ndarray:
         """Class probabilities.
 
         Parameters
@@ -419,7 +437,7 @@ class NormRegMLPClassifier(ClassifierMixin, _MLPTraining):
         proba = self._make_loss(self.out_activation_).inverse_link(raw, out=raw)
         return np.hstack([1 - proba, proba]) if self.n_outputs_ == 1 else proba
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: MatrixLike) -> np.ndarray:
         """Logarithms of the class probabilities, computed without underflow.
 
         Parameters

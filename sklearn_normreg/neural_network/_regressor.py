@@ -1,6 +1,9 @@
 """The multi-layer perceptron regressor."""
 
+from __future__ import annotations
+
 from numbers import Real
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
@@ -10,6 +13,14 @@ from sklearn.utils.metaestimators import available_if
 from ..losses import LOSS_ALIASES, LOSSES, BaseLoss, get_loss
 from ._base import _BaseNormRegMLP, _is_stochastic
 from ._training import _MLPTraining
+
+if TYPE_CHECKING:
+    from typing import Literal, Self
+
+    from numpy.typing import ArrayLike
+
+    from .._validation import MatrixLike, RandomStateLike
+    from ..penalties import BasePenalty
 
 __all__ = ["NormRegMLPRegressor"]
 
@@ -228,40 +239,40 @@ class NormRegMLPRegressor(RegressorMixin, _MLPTraining):
 
     def __init__(
         self,
-        loss="squared_error",
-        hidden_layer_sizes=(100,),
-        activation="relu",
+        loss: str | BaseLoss = "squared_error",
+        hidden_layer_sizes: int | ArrayLike = (100,),
+        activation: Literal["identity", "logistic", "tanh", "relu", "arctan"] = "relu",
         *,
-        solver="adam",
-        alpha=0.0001,
-        batch_size="auto",
-        learning_rate="constant",
-        learning_rate_init=0.001,
-        power_t=0.5,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=False,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        max_fun=15000,
-        huber_delta=1.0,
-        penalty="l2",
-        l1_ratio=0.5,
-        penalty_factor=None,
-        groups=None,
-        gamma=None,
-        quantile=0.5,
-        power=0.0,
-    ):
+        solver: Literal["lbfgs", "sgd", "adam"] = "adam",
+        alpha: float = 0.0001,
+        batch_size: int | Literal["auto"] = "auto",
+        learning_rate: Literal["constant", "invscaling", "adaptive"] = "constant",
+        learning_rate_init: float = 0.001,
+        power_t: float = 0.5,
+        max_iter: int = 200,
+        shuffle: bool = True,
+        random_state: RandomStateLike = None,
+        tol: float = 1e-4,
+        verbose: bool | int = False,
+        warm_start: bool = False,
+        momentum: float = 0.9,
+        nesterovs_momentum: bool = True,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+        n_iter_no_change: float = 10,
+        max_fun: int = 15000,
+        huber_delta: float = 1.0,
+        penalty: str | BasePenalty | None = "l2",
+        l1_ratio: float = 0.5,
+        penalty_factor: ArrayLike | None = None,
+        groups: ArrayLike | None = None,
+        gamma: float | None = None,
+        quantile: float = 0.5,
+        power: float = 0.0,
+    ) -> None:
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -298,7 +309,7 @@ class NormRegMLPRegressor(RegressorMixin, _MLPTraining):
     # --- fitting -------------------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> Self:
         """Fit the network to ``X`` and ``y``.
 
         Parameters
@@ -319,7 +330,7 @@ class NormRegMLPRegressor(RegressorMixin, _MLPTraining):
 
     @available_if(_is_stochastic)
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, sample_weight=None):
+    def partial_fit(self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> Self:
         """One epoch of sgd/adam over ``X`` and ``y``, continuing the last state.
 
         Parameters
@@ -354,7 +365,7 @@ class NormRegMLPRegressor(RegressorMixin, _MLPTraining):
 
     # --- prediction ----------------------------------------------------------------
 
-    def predict(self, X):
+    def predict(self, X: MatrixLike) -> np.ndarray:
         """Predict with the fitted network.
 
         Parameters

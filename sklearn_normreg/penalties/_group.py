@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from typing import cast
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -100,8 +101,10 @@ class GroupL1Penalty(BasePenalty):
         w = np.ravel(w)
         out = np.empty_like(w) if out is None else out.reshape(-1)
         a1, a2 = self._strengths()
+        group_step: float | np.ndarray
+        ungrouped_step: float | np.ndarray
         if np.ndim(step) == 0:
-            group_step, ungrouped_step = float(step), float(step)
+            group_step, ungrouped_step = float(cast(float, step)), float(cast(float, step))
         else:
             step = np.ravel(step)
             group_step = np.bincount(self._ids, step[self._grouped], minlength=self._n_groups) / self._sizes

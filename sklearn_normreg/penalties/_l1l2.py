@@ -93,6 +93,7 @@ class _L1L2Penalty(BasePenalty):
                 out = w.copy()
             elif out is not w:
                 out[...] = w
+        assert out is not None  # set by one of the branches above
         if self.positive:
             np.maximum(out, 0, out=out)
         return out
