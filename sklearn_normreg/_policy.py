@@ -146,8 +146,11 @@ def solve(
 
 
 def _solve_from_convex_start(objective, penalty, start, solver, tol, max_iter, verbose, polish):
-    """A non-convex penalty: solved from the solution of its convex start (the L1 one), so that
-    the stationary point reached is the one near it; the iterations of both count."""
+    """A non-convex penalty from a cold start: solved from the solution of its convex start (the
+    L1 one), so that the stationary point reached is the one near it; the iterations of both count.
+    A warm start (or a path's previous point) is kept as it is."""
+    if np.any(start[: objective.n_weights]):
+        return _solve_smooth(objective, penalty, start, solver, tol, max_iter, verbose, polish)
     first = _solve_smooth(objective, penalty.convex_start, start, solver, tol, max_iter, verbose, polish)
     budget = max(max_iter - first.n_iter, 1)
     result = _solve_smooth(objective, penalty, first.theta, solver, tol, budget, verbose, polish)

@@ -112,17 +112,32 @@ class _Restricted:
         return H
 
     def _hessian(self, raw):
+        """The Hessian's blocks ``X^T diag(h_kl) X`` of each pair of outputs (and the intercepts').
+
+        Outputs that do not interact (``h_kl = 0``: several outputs of a residual loss) give
+        zero blocks, and outputs of equal curvature (the squared loss) share one diagonal
+        block: a multi-output regression builds one Gram block, not ``K (K + 1) / 2``.
+        """
         weights = self.data.raw_hessian(raw)
         K, m, size = self.data.n_outputs, self.data.n_features, self.data.size
-        H = np.empty((size, size))
+        H = np.zeros((size, size))
+        previous = None  # the last diagonal block: (its h, the block, X^T h)
         for k in range(K):
             for l in range(k, K):
                 h = weights[:, k, l]
-                H[k * m : (k + 1) * m, l * m : (l + 1) * m] = block = self._gram(h)
+                if k != l and not np.any(h):
+                    continue
+                if k == l and previous is not None and np.array_equal(h, previous[0]):
+                    block, cross = previous[1], previous[2]
+                else:
+                    block = self._gram(h)
+                    cross = np.asarray(self.data.X.T @ h).ravel() if self.data.fit_intercept else None
+                    if k == l:
+                        previous = (h, block, cross)
+                H[k * m : (k + 1) * m, l * m : (l + 1) * m] = block
                 H[l * m : (l + 1) * m, k * m : (k + 1) * m] = block.T
                 if self.data.fit_intercept:
                     bk, bl = K * m + k, K * m + l
-                    cross = np.asarray(self.data.X.T @ h).ravel()
                     H[k * m : (k + 1) * m, bl] = H[bl, k * m : (k + 1) * m] = cross
                     H[l * m : (l + 1) * m, bk] = H[bk, l * m : (l + 1) * m] = cross
                     H[bk, bl] = H[bl, bk] = h.sum()
@@ -174,7 +189,13 @@ def _newton_inner(problem, z, penalty, tol, max_steps, free_scale):
             raise SolverStall(z, step)
         H = problem.hessian(raw)
         _check_finite(H, "the Hessian")
-        v = minimise_model(H, grad, z, penalized, penalty, _INNER_SHARE * violation, free_scale)
+        # an inexact Newton step (as skglm); but a group penalty's model with a constant
+        # curvature (multi-task squared loss) is the objective itself, and its block sweeps are
+        # cheap beside a pass over X: solved to the end, one step per working set
+        exact = penalty.grouped and problem.data.loss.constant_curvature
+        v = minimise_model(
+            H, grad, z, penalized, penalty, tol if exact else _INNER_SHARE * violation, free_scale
+        )
         d = v - z
         if not np.any(d):
             raise SolverStall(z, step)

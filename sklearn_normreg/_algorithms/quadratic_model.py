@@ -41,7 +41,36 @@ def solve_psd(system, rhs):
 
 
 def minimise_model(H, grad, z, penalized, penalty, tol, free_scale):
-    """Minimise ``grad.(v - z) + 0.5 (v - z)' H (v - z) + penalty(v[penalized])`` over ``v``."""
+    """Minimise ``grad.(v - z) + 0.5 (v - z)' H (v - z) + penalty(v[penalized])`` over ``v``.
+
+    The free coordinates (intercepts) are eliminated first: for given weights their
+    best move is linear in the weights' move, so the model of the weights alone has
+    the Hessian's Schur complement. That is the model of centred columns: coordinate
+    descent no longer crawls along the direction an uncentred column shares with the
+    intercept (columns of mean 100 took hundreds of Newton steps with a group or MCP
+    penalty, two after the elimination).
+    """
+    free = ~penalized
+    if not (np.any(free) and np.any(penalized)):
+        return _minimise_weights(H, grad, z, penalized, penalty, tol, free_scale)
+    P, F = np.flatnonzero(penalized), np.flatnonzero(free)
+    H_PF = H[np.ix_(P, F)]
+    H_FF = H[np.ix_(F, F)]
+    coupling = solve_psd(H_FF, H_PF.T)  # the free move per unit weight move: -H_FF^-1 H_FP
+    shift = solve_psd(H_FF, grad[F])
+    reduced_H = H[np.ix_(P, P)] - H_PF @ coupling
+    reduced_H = 0.5 * (reduced_H + reduced_H.T)
+    reduced_grad = grad[P] - H_PF @ shift
+    v = z.copy()
+    v[P] = _minimise_weights(
+        reduced_H, reduced_grad, z[P], np.ones(P.size, dtype=bool), penalty, tol, free_scale
+    )
+    v[F] = z[F] - shift - coupling @ (v[P] - z[P])
+    return v
+
+
+def _minimise_weights(H, grad, z, penalized, penalty, tol, free_scale):
+    """:func:`minimise_model` by the penalty's own route: closed form, coordinate or block descent."""
     if penalty.l1_l2_form and penalty.l1_strength == 0 and not penalty.positive:
         # a quadratic: (H + L) (v - z) = -(grad + L z), L the L2 part's diagonal
         l2 = np.zeros(z.size)

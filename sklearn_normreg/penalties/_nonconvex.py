@@ -79,13 +79,24 @@ class _NonConvexPenalty(BasePenalty):
             best[large_steps] = np.take_along_axis(candidates, np.argmin(scores, axis=0)[None], axis=0)[0]
         return np.multiply(np.sign(w), best.astype(w.dtype, copy=False), out=out)
 
+    def _scalar_closed_form(self, a: float, t: float) -> float | None:
+        """:meth:`_closed_form` of one magnitude in float arithmetic (None: not convex there)."""
+        raise NotImplementedError
+
     def scalar_prox(self) -> Callable[[int, float, float], float]:
+        # coordinate descent calls this once per coordinate update: float arithmetic where the
+        # scalar problem is convex (every step 1 / H_jj < gamma on standardised data), numpy else
         factor = None if self.factor is None else self.factor.tolist()
         plain = copy.copy(self)
         plain.factor = None
 
         def prox(j: int, x: float, step: float) -> float:
-            return float(plain.prox(np.array([x]), step * (1.0 if factor is None else factor[j]))[0])
+            if factor is not None:
+                step *= factor[j]
+            magnitude = plain._scalar_closed_form(abs(x), step)
+            if magnitude is None:
+                return float(plain.prox(np.array([x]), step)[0])
+            return magnitude if x >= 0 else -magnitude
 
         return prox
 
@@ -151,6 +162,12 @@ class MCPPenalty(_NonConvexPenalty):
         firm = np.where(a <= t * lam, 0.0, np.where(a > gamma * lam, a, (a - t * lam) / (1 - t / gamma)))
         return np.where(t < gamma, firm, np.nan)
 
+    def _scalar_closed_form(self, a, t):
+        lam, gamma = self.alpha, self.gamma
+        if t >= gamma:
+            return None
+        return 0.0 if a <= t * lam else a if a > gamma * lam else (a - t * lam) / (1 - t / gamma)
+
     def _candidates(self, a, t):
         # t >= gamma: the scalar problem is concave on [0, gamma alpha], its minimiser at an end
         knee = self.gamma * self.alpha
@@ -202,6 +219,14 @@ class SCADPenalty(_NonConvexPenalty):
         soft = np.maximum(a - t * lam, 0.0)
         piecewise = np.where(a <= lam * (1 + t), soft, np.where(a <= gamma * lam, middle, a))
         return np.where(t < gamma - 1, piecewise, np.nan)
+
+    def _scalar_closed_form(self, a, t):
+        lam, gamma = self.alpha, self.gamma
+        if t >= gamma - 1:
+            return None
+        if a <= lam * (1 + t):
+            return max(a - t * lam, 0.0)
+        return ((gamma - 1) * a - t * gamma * lam) / (gamma - 1 - t) if a <= gamma * lam else a
 
     def _candidates(self, a, t):
         # t >= gamma - 1: the middle piece is concave, its minimiser at an end
