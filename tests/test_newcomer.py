@@ -113,6 +113,20 @@ def test_all_zero_warning_logistic(regression):
     assert not _fit_warnings(NormRegLogisticRegression(penalty="l1", alpha=0.99 * alpha_max), X, y)
 
 
+def test_all_zero_warning_with_unpenalised_features(regression):
+    """With penalty_factor 0 on a feature, alpha_max is at the fit of that feature alone (its
+    least-squares coefficient), and the warning says the model keeps it."""
+    X, y = regression
+    factor = np.r_[0.0, np.ones(X.shape[1] - 1)]
+    free = np.column_stack([X[:, 0], np.ones(len(y))])
+    residual = y - free @ np.linalg.lstsq(free, y, rcond=None)[0]
+    alpha_max = np.abs(X[:, 1:].T @ residual).max() / len(y)
+    model = NormRegLinearRegression(penalty="l1", alpha=1.01 * alpha_max, penalty_factor=factor)
+    [message] = _fit_warnings(model, X, y)
+    assert f"alpha_max={alpha_max:.6g}" in message and "only the unpenalised features" in message
+    assert model.coef_[0] != 0 and not np.any(model.coef_[1:])
+
+
 def test_all_zero_warning_not_for_constant_target(regression):
     X = regression[0]
     assert not _fit_warnings(NormRegLinearRegression(penalty="l1", alpha=1.0), X, np.ones(len(X)))

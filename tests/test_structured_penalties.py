@@ -287,7 +287,7 @@ def test_zero_factor_leaves_feature_unpenalised_vs_scipy(penalty):
     # strong: every penalised coefficient is 0 (alpha_max of the L1 part: 4.4)
     alpha, l1_ratio = (5.0, 1.0) if penalty == "l1" else (10.0, 0.5)
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Every coefficient is exactly 0")
+        warnings.filterwarnings("ignore", message="Every penalised coefficient is exactly 0")
         ours = NormRegLinearRegression(
             penalty=penalty, alpha=alpha, penalty_factor=f, **_mixing(penalty, l1_ratio)
         ).fit(X, y)
@@ -317,7 +317,7 @@ def test_cv_alpha_max_with_zero_factors():
     cv = NormRegLinearRegressionCV(penalty="l1", penalty_factor=f, alphas=3, cv=2).fit(X, y)
     assert cv.alphas_[0] == pytest.approx(expected, rel=1e-7)
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Every coefficient is exactly 0")
+        warnings.filterwarnings("ignore", message="Every penalised coefficient is exactly 0")
         above = NormRegLinearRegression(penalty="l1", alpha=cv.alphas_[0] * (1 + 1e-6), penalty_factor=f).fit(
             X, y
         )
@@ -499,7 +499,7 @@ def test_multi_output_group_alpha_max():
     below = NormRegLinearRegression(penalty="group_l1", alpha=0.9 * expected).fit(X, Y)
     assert np.any(below.coef_ != 0)
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Every coefficient is exactly 0")
+        warnings.filterwarnings("ignore", message="Every penalised coefficient is exactly 0")
         above = NormRegLinearRegression(penalty="group_l1", alpha=1.01 * expected).fit(X, Y)
     assert np.all(above.coef_ == 0)
     np.testing.assert_allclose(above.intercept_, Y.mean(axis=0), rtol=1e-12)
@@ -603,7 +603,7 @@ def test_multinomial_group_l1_with_class_weights_kkt(alpha):
     class_weight = {0: 1000, 1: 0.0001, 2: 0.0001}
     # class 0 outweighs the others: alpha_max is 2.8e-7, so 0.01 zeroes every group (it crashed)
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Every coefficient is exactly 0")
+        warnings.filterwarnings("ignore", message="Every penalised coefficient is exactly 0")
         model = NormRegLogisticRegression(penalty="group_l1", alpha=alpha, class_weight=class_weight)
         model.fit(X, y)
     s = np.array([class_weight[k] for k in y])

@@ -37,7 +37,7 @@ def requirement_missing(loss, penalty):
         return (
             f"the penalty {penalty!r} is neither differentiable nor of the L1/L2 form (l1_l2_form); "
             "solver='lbfgs' represents only an L1 part exactly. Use a solver that takes the "
-            "penalty's proximal operator ('fista', or 'newton' for a separable penalty)."
+            "penalty's proximal operator ('fista' or 'newton'; for an MLP, 'adam' or 'sgd')."
         )
     return None
 

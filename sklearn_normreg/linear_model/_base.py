@@ -168,10 +168,14 @@ class _LinearModelBase(SklearnHints, BaseEstimator):
         )
         if not (rounding < alpha_max < np.inf and alpha >= alpha_max * (1 - self.tol)):
             return  # nothing to learn (alpha_max 0: constant target, zero X), or no L1 part
+        if unit.factor is None or np.all(unit.factor > 0):
+            ignores = "ignores X (it predicts from the intercepts only)"
+        else:
+            ignores = "uses only the unpenalised features (penalty_factor 0)"
         warnings.warn(
-            f"Every coefficient is exactly 0: alpha={alpha:.6g} is at or above alpha_max={alpha_max:.6g}, "
-            f"the smallest alpha at which the {self.penalty!r} penalty zeroes all the coefficients on "
-            "these data, so the model ignores X (it predicts from the intercepts only). Use an alpha "
+            f"Every penalised coefficient is exactly 0: alpha={alpha:.6g} is at or above "
+            f"alpha_max={alpha_max:.6g}, the smallest alpha at which the {self.penalty!r} penalty zeroes "
+            f"them all on these data, so the model {ignores}. Use an alpha "
             "below alpha_max (e.g. alpha_max / 100); if cross-validation chose this alpha, no feature "
             "improved the held-out score.",
             UserWarning,
