@@ -189,10 +189,10 @@ def _newton_inner(problem, z, penalty, tol, max_steps, free_scale):
             raise SolverStall(z, step)
         H = problem.hessian(raw)
         _check_finite(H, "the Hessian")
-        # an inexact Newton step (as skglm); but a group penalty's model with a constant
-        # curvature (multi-task squared loss) is the objective itself, and its block sweeps are
-        # cheap beside a pass over X: solved to the end, one step per working set
-        exact = penalty.grouped and problem.data.loss.constant_curvature
+        # an inexact Newton step (as skglm); but with a constant curvature (the squared loss) the
+        # model is the objective itself, and its sweeps are cheap beside a pass over X: solved to
+        # the end, one step per working set (a Lasso on text: 5 Newton steps, not 30)
+        exact = problem.data.loss.constant_curvature
         v = minimise_model(
             H, grad, z, penalized, penalty, tol if exact else _INNER_SHARE * violation, free_scale
         )
