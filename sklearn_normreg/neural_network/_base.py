@@ -217,7 +217,7 @@ class _BaseNormRegMLP(SklearnHints, BaseEstimator):
 
     @property
     def feature_importances_(self) -> np.ndarray:
-        """The Euclidean norm of each input's outgoing first-layer weights, shape (n_features_in_,).
+        """The Euclidean norm of each input's outgoing first-layer weights, one per input feature.
 
         Exactly 0 for an input the penalty removed (``penalty='group_l1'``), so
         :class:`~sklearn.feature_selection.SelectFromModel` selects the inputs the

@@ -200,7 +200,7 @@ class NormRegMLPRegressor(RegressorMixin, _MLPTraining):
         ``sum |W|`` over all weight matrices (the seed article's measure).
     weight_sparsity_ : float
         Fraction of weights that are exactly 0.
-    feature_importances_ : ndarray of shape (n_features_in_,)
+    feature_importances_ : ndarray of shape (n_features,)
         The Euclidean norm of each input's outgoing first-layer weights: exactly 0
         for an input the penalty removed (for ``SelectFromModel``).
     n_layers_ : int

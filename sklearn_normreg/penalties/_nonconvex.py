@@ -124,7 +124,9 @@ class _NonConvexPenalty(BasePenalty):
 
 
 class MCPPenalty(_NonConvexPenalty):
-    """The minimax concave penalty (MCP) of Zhang (2010), per coordinate
+    """The minimax concave penalty (MCP) of Zhang (2010).
+
+    Per coordinate::
 
         alpha |w| - w^2 / (2 gamma)   if |w| <= gamma alpha,   else   gamma alpha^2 / 2.
 
@@ -175,7 +177,9 @@ class MCPPenalty(_NonConvexPenalty):
 
 
 class SCADPenalty(_NonConvexPenalty):
-    """The smoothly clipped absolute deviation (SCAD) of Fan and Li (2001), per coordinate
+    """The smoothly clipped absolute deviation (SCAD) penalty of Fan and Li (2001).
+
+    Per coordinate::
 
         alpha |w|                                          if |w| <= alpha,
         (2 gamma alpha |w| - w^2 - alpha^2) / (2 (gamma - 1))   if alpha < |w| <= gamma alpha,
