@@ -4,10 +4,10 @@
     python benchmarks/run_all.py --quick    # smoke run, writes nothing
 
 The benchmarks are every benchmarks/bench_*.py: auto (what solver='auto' picks on a
-grid of shapes; the longest, most of an hour on 2 cores), dense_l2, glm (Poisson and Gamma
-against scikit-learn, glum and skglm), linear, logistic, memory, mlp, normalizers, structured
-(per-feature weights, positivity, group lasso and MCP against scikit-learn, skglm and glum; the
-MLP's input selection) and text. Each takes --quick.
+grid of shapes; the longest, most of an hour on 2 cores), dask (a LocalCluster, against
+dask-ml), dense_l2, glm (Poisson and Gamma against scikit-learn, glum and skglm), linear,
+logistic, memory, mlp, normalizers, structured (per-feature weights, positivity, group lasso and
+MCP against scikit-learn, skglm and glum; the MLP's input selection) and text. Each takes --quick.
 
 Each benchmark runs in its own process, one after the other, with
 OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from its environment (they slow

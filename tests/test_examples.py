@@ -50,6 +50,7 @@ def test_every_example_is_tested():
         "grid_search_loss_penalty",
         "out_of_core",
         "dask_grid_search",
+        "dask_linear_fit",
         "l1_pruned_classifier_digits",
         "poisson_counts",
     }
@@ -102,6 +103,14 @@ def test_dask_grid_search(tmp_path):
     assert local.best_params_ == remote.best_params_
     np.testing.assert_allclose(local.cv_results_["mean_test_score"], remote.cv_results_["mean_test_score"])
     check_figure(tmp_path / "dask_grid_search.png")
+
+
+def test_dask_linear_fit(tmp_path):
+    pytest.importorskip("distributed", reason="dask.distributed is not installed (the [distributed] extra)")
+    model, reference = load("dask_linear_fit").main(["--quick", "--output", str(tmp_path)])
+    assert abs(model.objective_ - reference.objective_) <= 1e-8 * reference.objective_
+    assert set(np.flatnonzero(model.coef_[0])) >= {0, 1, 2}
+    check_figure(tmp_path / "dask_linear_fit.png")
 
 
 def test_poisson_counts(tmp_path):

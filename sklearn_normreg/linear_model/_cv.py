@@ -23,8 +23,9 @@ from .._policy import single_threaded_blas, solve
 from .._validation import checked_weights
 from ..penalties import PENALTIES, L1Penalty
 from ._base import _validated
+from ._classes import _encode_targets, _logistic_objective
 from ._cv_path import _cross_validated_path, _explicit_alphas, _geometric_grid
-from ._logistic import NormRegLogisticRegression, _encode_targets, _logistic_objective
+from ._logistic import NormRegLogisticRegression
 from ._regression import NormRegLinearRegression
 
 if TYPE_CHECKING:

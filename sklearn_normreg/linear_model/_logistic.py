@@ -1,4 +1,4 @@
-"""Binary and multinomial logistic regression, its class weights and target encoding."""
+"""Binary and multinomial logistic regression (its class weights and targets: :mod:`._classes`)."""
 
 from __future__ import annotations
 
@@ -11,23 +11,21 @@ from scipy.special import expit, log_expit, log_softmax, softmax
 from sklearn.base import _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model._base import LinearClassifierMixin, SparseCoefMixin
-from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.extmath import row_norms
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _check_partial_fit_first_call, check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from .._algorithms.prox import gradient_move, proximal_step
-from .._objective.linear import LinearObjective
 from .._policy import relative_kkt_violation
 from .._transaction import all_or_nothing
-from .._validation import STRUCTURE_CONSTRAINTS, checked_weights, unit_max_weights
-from ..losses import classification_loss
+from .._validation import STRUCTURE_CONSTRAINTS, checked_weights
 from ..penalties import PENALTIES, BasePenalty
 from ._base import _LinearModelBase, _validated
+from ._classes import _encode_targets, _logistic_objective, _separates, _with_class_weight
+from ._dask import fit_logistic, is_dask_collection, predict_blockwise
 
 if TYPE_CHECKING:
     from typing import Literal, Self
@@ -40,13 +38,6 @@ if TYPE_CHECKING:
 def _can_stream(estimator):
     """Whether the estimator offers partial_fit (one alpha: yes; a cross-validated search: no)."""
     return estimator._streams
-
-
-def _logistic_objective(X, encoded, sample_weight, n_classes, fit_intercept):
-    """The binomial (one coefficient row) or multinomial (a row per class) log-loss objective."""
-    loss = classification_loss(multiclass=n_classes > 2)
-    n_outputs = 1 if n_classes == 2 else n_classes
-    return LinearObjective(loss, X, encoded, sample_weight, fit_intercept, n_outputs)
 
 
 class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearModelBase):
@@ -237,11 +228,13 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearM
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data (CSR/CSC sparse is used as is).
-        y : array-like of shape (n_samples,)
+        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
+            Training data (CSR/CSC sparse is used as is). A dask array (or DataFrame) chunked
+            by rows is fitted on the cluster of the running ``distributed.Client``, where its
+            chunks stay (see the user guide's "Scaling out").
+        y : array-like or dask array of shape (n_samples,)
             Class labels (at least two classes).
-        sample_weight : array-like of shape (n_samples,), default=None
+        sample_weight : array-like or dask array of shape (n_samples,), default=None
             Non-negative sample weights.
 
         Returns
@@ -249,6 +242,8 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearM
         self : object
             The fitted estimator.
         """
+        if is_dask_collection(X):
+            return fit_logistic(self, X, y, sample_weight)
         self._warn_ignored_parameters()
         X, y = _validated(self, X, y)
         sample_weight = checked_weights(sample_weight, X)
@@ -406,18 +401,56 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearM
         self._n_partial_fits = calls + 1
         return self
 
+    def decision_function(self, X: MatrixLike) -> np.ndarray:
+        """The raw prediction ``X W^T + b`` (the log-odds of the second class for two classes).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
+            A dask array gives a dask array, computed chunk by chunk.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        """
+        if is_dask_collection(X):
+            check_is_fitted(self)
+            n_columns = None if len(self.classes_) == 2 else len(self.classes_)
+            return predict_blockwise(self.decision_function, X, n_columns, self.coef_.dtype)
+        return super().decision_function(X)
+
+    def predict(self, X: MatrixLike) -> np.ndarray:
+        """The most likely class of each sample.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
+            A dask array gives a dask array, computed chunk by chunk.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+        """
+        if is_dask_collection(X):
+            check_is_fitted(self)
+            return predict_blockwise(self.predict, X, None, self.classes_.dtype)
+        return super().predict(X)
+
     def predict_proba(self, X: MatrixLike) -> np.ndarray:
         """Class probabilities (sigmoid for two classes, softmax otherwise).
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
+            A dask array gives a dask array, computed chunk by chunk.
 
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
         """
         check_is_fitted(self)
+        if is_dask_collection(X):
+            return predict_blockwise(self.predict_proba, X, len(self.classes_), self.coef_.dtype)
         decision = self.decision_function(X)
         if decision.ndim == 1:
             positive = expit(decision)
@@ -448,47 +481,3 @@ class NormRegLogisticRegression(LinearClassifierMixin, SparseCoefMixin, _LinearM
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
-
-
-def _with_class_weight(sample_weight, class_weight, classes, encoded, y=None):
-    """Sample weights times the class weights (validated: finite and non-negative), largest 1."""
-    if class_weight is None:
-        return sample_weight
-    if isinstance(class_weight, dict) and not all(
-        isinstance(v, Real) and np.isfinite(v) and v >= 0 for v in class_weight.values()
-    ):
-        raise ValueError(f"class_weight values must be finite, non-negative numbers; got {class_weight!r}.")
-    if class_weight == "balanced":
-        # from the weighted class counts, as scikit-learn >= 1.9 (the same as
-        # compute_class_weight's n_samples / (n_classes * counts) for unit weights)
-        counts = np.bincount(encoded, weights=sample_weight, minlength=len(classes))
-        per_class = np.divide(
-            sample_weight.sum(), len(classes) * counts, out=np.zeros(len(classes)), where=counts > 0
-        )
-    else:
-        per_class = compute_class_weight(class_weight, classes=classes, y=y)
-    return unit_max_weights(sample_weight * per_class[encoded].astype(sample_weight.dtype))
-
-
-def _encode_targets(y, sample_weight):
-    """Class indices and classes of ``y``; two classes must carry positive weight."""
-    check_classification_targets(y)
-    encoder = LabelEncoder()
-    encoded = encoder.fit_transform(y)
-    weighted = np.bincount(encoded, weights=sample_weight, minlength=len(encoder.classes_)) > 0
-    if weighted.sum() < 2:
-        only = encoder.classes_[np.argmax(weighted)]
-        raise ValueError(
-            "This solver needs samples of at least 2 classes in the data, but the data "
-            f"contains only one class (with positive sample weight): {only!r}."
-        )
-    return encoded, encoder.classes_
-
-
-def _separates(objective, theta):
-    """Whether the fitted decision classifies every weighted sample correctly."""
-    Z = objective.raw_prediction(theta.astype(objective.X.dtype))
-    counted = objective.weights > 0
-    if objective.n_outputs == 1:
-        return bool(np.all((2 * objective.y[counted] - 1) * Z[counted, 0] > 0))
-    return bool(np.all(np.argmax(Z[counted], axis=1) == objective.y[counted]))

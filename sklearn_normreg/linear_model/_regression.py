@@ -12,6 +12,7 @@ from sklearn.base import RegressorMixin, _fit_context
 from sklearn.linear_model._base import LinearModel
 from sklearn.metrics import d2_tweedie_score
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
 
 from .._algorithms.prox_newton import gram_prox_newton
 from .._objective.linear import CompressedSquaredObjective, LinearObjective, SquaredGram
@@ -20,6 +21,7 @@ from .._validation import STRUCTURE_CONSTRAINTS, checked_weights
 from ..losses import LOSS_ALIASES, LOSSES, BaseLoss, get_loss
 from ..penalties import PENALTIES, BasePenalty
 from ._base import _LinearModelBase, _validated, _warn_not_converged
+from ._dask import fit_regression, is_dask_collection, predict_blockwise
 
 if TYPE_CHECKING:
     from typing import Literal, Self
@@ -238,11 +240,13 @@ class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data (CSR/CSC sparse is used as is).
-        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
+            Training data (CSR/CSC sparse is used as is). A dask array (or DataFrame) chunked
+            by rows is fitted on the cluster of the running ``distributed.Client``, where its
+            chunks stay (squared error and Huber losses; see the user guide's "Scaling out").
+        y : array-like or dask array of shape (n_samples,) or (n_samples, n_targets)
             Target values.
-        sample_weight : array-like of shape (n_samples,), default=None
+        sample_weight : array-like or dask array of shape (n_samples,), default=None
             Non-negative sample weights.
 
         Returns
@@ -250,6 +254,8 @@ class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
         self : object
             The fitted estimator.
         """
+        if is_dask_collection(X):
+            return fit_regression(self, X, y, sample_weight)
         X, y = _validated(self, X, y, multi_output=True, y_numeric=True)
         sample_weight = checked_weights(sample_weight, X)
         self._warn_ignored_parameters()
@@ -362,12 +368,17 @@ class NormRegLinearRegression(RegressorMixin, LinearModel, _LinearModelBase):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
+            A dask array gives a dask array, computed chunk by chunk.
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
         """
+        if is_dask_collection(X):
+            check_is_fitted(self)
+            n_columns = None if np.ndim(self.coef_) == 1 else self.coef_.shape[0]
+            return predict_blockwise(self.predict, X, n_columns, self.coef_.dtype)
         raw = self._decision_function(X)
         loss = self._loss()
         return raw if loss.link == "identity" else loss.inverse_link(raw)
