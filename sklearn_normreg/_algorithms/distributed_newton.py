@@ -15,13 +15,12 @@ from .._progress import ProgressMonitor
 from .prox_newton import (
     _NEWTON_PATIENCE,
     MAX_NEWTON_SIZE,
-    SolverStall,
     _check_finite,
     _coordinates,
-    _lbfgs_inner,
-    _newton_inner,
     _next_working_set,
     _whole_groups,
+    scatter_working_set,
+    solve_working_set,
 )
 
 __all__ = ["distributed_prox_newton"]
@@ -113,20 +112,14 @@ def distributed_prox_newton(objective, penalty, theta0, *, tol, max_iter, free_s
         z = np.concatenate([W[:, columns].ravel(), intercepts])
         exact_model = objective.loss.constant_curvature  # as prox_newton: an exact model is solved out
         inner_tol = 0.5 * tol if exact_model else max(0.1 * violation, 0.5 * tol)
-        if z.size > MAX_NEWTON_SIZE or first_dense:  # no Hessian: split L-BFGS-B on the columns
-            z, steps = _lbfgs_inner(problem, z, ws_penalty, 0.5 * tol, max_iter - n_iter)
-            stalled = steps == 0 and not first_dense
-        else:
-            try:
-                z, steps = _newton_inner(problem, z, ws_penalty, inner_tol, max_iter - n_iter, free_scale)
-            except SolverStall as stall:
-                z, steps = stall.args
-                stalled = steps == 0
+        without_hessian = z.size > MAX_NEWTON_SIZE or first_dense  # split L-BFGS-B on the columns
+        z, steps, stalled = solve_working_set(
+            problem, z, ws_penalty, 0.5 * tol if without_hessian else inner_tol, max_iter - n_iter,
+            free_scale, without_hessian,
+        )  # fmt: skip
+        stalled &= not first_dense
         n_iter += max(steps, 1)
-        W_ws, b_ws = problem.data.unpack(z)
-        W[:] = 0
-        W[:, columns] = W_ws
-        b[:] = b_ws
+        scatter_working_set(problem, z, columns, W, b)
         # the working set holds every non-zero coefficient: its raw prediction is the full one,
         # computed afresh (a short lineage for the scheduler to replay should a worker die)
         raw = problem.raw(z)

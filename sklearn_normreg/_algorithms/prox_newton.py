@@ -28,7 +28,13 @@ from .lbfgs import lbfgs
 from .prox import kkt_violation
 from .quadratic_model import minimise_model
 
-__all__ = ["gram_prox_newton", "prox_newton", "requirement_missing"]
+__all__ = [
+    "gram_prox_newton",
+    "prox_newton",
+    "requirement_missing",
+    "scatter_working_set",
+    "solve_working_set",
+]
 
 _MIN_WORKING_SET = 10
 # Coordinate descent on one quadratic model stops at this share of the
@@ -236,6 +242,28 @@ def _lbfgs_inner(problem, z, penalty, tol, max_steps):
     return z, result.nit
 
 
+def solve_working_set(problem, z, penalty, tol, budget, free_scale, without_hessian):
+    """A working set's problem from ``z``: proximal Newton steps, or split L-BFGS-B when the
+    Hessian would be too large. Returns ``z``, the steps taken and whether none could be."""
+    if without_hessian:
+        z, steps = _lbfgs_inner(problem, z, penalty, tol, budget)
+        return z, steps, steps == 0
+    try:
+        z, steps = _newton_inner(problem, z, penalty, tol, budget, free_scale)
+    except SolverStall as stall:
+        z, steps = stall.args
+        return z, steps, steps == 0
+    return z, steps, False
+
+
+def scatter_working_set(problem, z, columns, W, b):
+    """Write the working set's solution ``z`` into the full ``W`` (0 outside it) and ``b``."""
+    W_ws, b_ws = problem.data.unpack(z)
+    W[:] = 0
+    W[:, columns] = W_ws
+    b[:] = b_ws
+
+
 def prox_newton(objective, penalty, theta0, *, tol, max_iter, free_scale=1.0, verbose=0):
     """Minimise ``objective + penalty(W)`` by working-set proximal Newton.
 
@@ -297,20 +325,13 @@ def prox_newton(objective, penalty, theta0, *, tol, max_iter, free_scale=1.0, ve
         # working-set-sized sweeps (each outer step costs a pass over X)
         exact_model = objective.loss.constant_curvature
         inner_tol = 0.5 * tol if exact_model else max(0.1 * violation, 0.5 * tol)
-        if z.size > MAX_NEWTON_SIZE:  # too large for a dense Hessian: split L-BFGS-B on the columns
-            z, steps = _lbfgs_inner(problem, z, ws_penalty, inner_tol, max_iter - n_iter)
-            stalled = steps == 0
-        else:
-            try:
-                z, steps = _newton_inner(problem, z, ws_penalty, inner_tol, max_iter - n_iter, free_scale)
-            except SolverStall as stall:
-                z, steps = stall.args
-                stalled = steps == 0
+        # too large for a dense Hessian: split L-BFGS-B on the columns
+        without_hessian = z.size > MAX_NEWTON_SIZE
+        z, steps, stalled = solve_working_set(
+            problem, z, ws_penalty, inner_tol, max_iter - n_iter, free_scale, without_hessian
+        )
         n_iter += max(steps, 1)
-        W_ws, b_ws = problem.data.unpack(z)
-        W[:] = 0
-        W[:, columns] = W_ws
-        b[:] = b_ws
+        scatter_working_set(problem, z, columns, W, b)
         # the working set holds every non-zero coefficient: its raw prediction is the full one
         raw = problem.raw(z).astype(objective.X.dtype, copy=False)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 
 import numpy as np
@@ -85,10 +86,18 @@ class BasePenalty:
     def restrict(self, indices: np.ndarray) -> BasePenalty:
         """The penalty on the coordinates ``indices`` of the weights alone (a working set).
 
-        The default, ``self``, is right for penalties that treat every coordinate
-        alike; penalties with per-coordinate factors or groups override it.
+        The default: ``self`` for penalties that treat every coordinate alike, a copy
+        with those coordinates' ``factor`` for the others; group penalties override it.
         """
-        return self
+        if self.factor is None:
+            return self
+        restricted = copy.copy(self)
+        restricted.factor = self.factor[indices]
+        return restricted
+
+    def _factor_like(self, w: np.ndarray) -> np.ndarray | float:
+        """The per-coordinate factors in the shape of ``w`` (1 without factors)."""
+        return 1.0 if self.factor is None else self.factor.reshape(np.shape(w))
 
     def blocks(self, size: int) -> list[np.ndarray] | None:
         """How ``prox`` splits ``size`` weights into blocks it acts on independently.

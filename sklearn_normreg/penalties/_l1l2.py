@@ -3,7 +3,6 @@ and the positivity constraint."""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 
 import numpy as np
@@ -56,9 +55,6 @@ class _L1L2Penalty(BasePenalty):
     def l2_strength(self) -> float:
         """Weight of ``0.5 * ||w||_2^2`` in the penalty (before the factors)."""
         return self.alpha * self.l2_share
-
-    def _factor_like(self, w: np.ndarray) -> np.ndarray | float:
-        return 1.0 if self.factor is None else self.factor.reshape(np.shape(w))
 
     def value(self, w: np.ndarray) -> float:
         w = np.asarray(w)
@@ -133,13 +129,6 @@ class _L1L2Penalty(BasePenalty):
             f = self.factor.reshape(np.shape(pull))
             pull = np.divide(pull, f, out=np.zeros(np.shape(pull)), where=f > 0)
         return max(float(np.max(pull, initial=0.0)), 0.0) / self.l1_share
-
-    def restrict(self, indices: np.ndarray) -> BasePenalty:
-        if self.factor is None:
-            return self
-        restricted = copy.copy(self)
-        restricted.factor = self.factor[indices]
-        return restricted
 
     def _with(self, cls: type[_L1L2Penalty], alpha: float, positive: bool) -> _L1L2Penalty:
         """The same factors, another penalty of this family (the smooth / non-smooth split)."""

@@ -42,9 +42,6 @@ class _NonConvexPenalty(BasePenalty):
     def is_zero(self) -> bool:
         return self.alpha == 0
 
-    def _factor_like(self, w: np.ndarray) -> np.ndarray | float:
-        return 1.0 if self.factor is None else self.factor.reshape(np.shape(w))
-
     def _magnitude_value(self, a: np.ndarray) -> np.ndarray:
         """``p(a)`` for magnitudes ``a >= 0``."""
         raise NotImplementedError
@@ -110,13 +107,6 @@ class _NonConvexPenalty(BasePenalty):
 
     def alpha_max(self, grad: np.ndarray) -> float:
         return L1Penalty(1.0, factor=self.factor).alpha_max(grad)
-
-    def restrict(self, indices: np.ndarray) -> BasePenalty:
-        if self.factor is None:
-            return self
-        restricted = copy.copy(self)
-        restricted.factor = self.factor[indices]
-        return restricted
 
     @property
     def convex_start(self) -> BasePenalty:
