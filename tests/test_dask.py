@@ -57,6 +57,32 @@ def _same_fit(model, reference, X):
 UNEVEN = (100, 350, 50, 100)
 
 
+def test_stalled_newton_is_polished(client, monkeypatch):
+    """Newton steps that stop short of tol (here: made to stop after one step) hand over to split
+    L-BFGS-B on every column, on the cluster, which reaches the in-memory optimum."""
+    from sklearn_normreg.linear_model import _dask
+
+    real = _dask.distributed_prox_newton
+
+    def one_step(objective, penalty, theta, **settings):
+        return real(objective, penalty, theta, **{**settings, "max_iter": 1})
+
+    polish, polishes = _dask.distributed_polish, []
+
+    def counted(*args, **kwargs):
+        polishes.append(1)
+        return polish(*args, **kwargs)
+
+    monkeypatch.setattr(_dask, "distributed_prox_newton", one_step)
+    monkeypatch.setattr(_dask, "distributed_polish", counted)
+    X, y = _data(3)
+    model = NormRegLogisticRegression(penalty="l1", alpha=0.01)
+    reference = model.__class__(**model.get_params()).fit(X, y)
+    model.fit(da.from_array(X, chunks=(150, -1)), da.from_array(y, chunks=150))
+    _same_fit(model, reference, X)
+    assert polishes  # the one Newton step did stop short of tol
+
+
 @pytest.mark.parametrize("n_classes", [2, 3])
 @pytest.mark.parametrize(
     ("penalty", "chunks"), [("l1", 150), ("l2", UNEVEN), ("elasticnet", 600), ("l1", UNEVEN)]

@@ -12,6 +12,8 @@ working set's gradient or Hessian, or one objective value.
 import numpy as np
 
 from .._progress import ProgressMonitor
+from .lbfgs import requirement_missing as lbfgs_missing
+from .prox import kkt_violation
 from .prox_newton import (
     _NEWTON_PATIENCE,
     MAX_NEWTON_SIZE,
@@ -23,7 +25,7 @@ from .prox_newton import (
     solve_working_set,
 )
 
-__all__ = ["distributed_prox_newton"]
+__all__ = ["distributed_polish", "distributed_prox_newton"]
 
 
 class _WorkingSetProblem:
@@ -123,3 +125,18 @@ def distributed_prox_newton(objective, penalty, theta0, *, tol, max_iter, free_s
         # the working set holds every non-zero coefficient: its raw prediction is the full one,
         # computed afresh (a short lineage for the scheduler to replay should a worker die)
         raw = problem.raw(z)
+
+
+def distributed_polish(objective, penalty, theta, *, tol, max_iter, free_scale=1.0):
+    """After Newton steps that stalled short of ``tol``: split L-BFGS-B on every column from
+    ``theta``, one pass per evaluation (the in-memory ``solve``'s polish, on the cluster).
+
+    Returns ``theta``, the iterations and the full problem's KKT violation there; ``theta``
+    unchanged (no iteration, violation ``inf``) for a penalty L-BFGS-B cannot represent.
+    """
+    if lbfgs_missing(objective.loss, penalty):
+        return theta, 0, np.inf
+    problem = _WorkingSetProblem(objective, np.arange(objective.n_features))
+    z, steps, _ = solve_working_set(problem, theta.copy(), penalty, 0.5 * tol, max_iter, free_scale, True)
+    grad = problem.gradient(problem.raw(z))[1]
+    return z, steps, kkt_violation(z, grad, penalty, problem.penalized, free_scale)

@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
-from .._algorithms.distributed_newton import distributed_prox_newton
+from .._algorithms.distributed_newton import distributed_polish, distributed_prox_newton
 from .._objective.distributed import DaskLinearObjective
 from .._policy import single_threaded_blas
 from ..losses import classification_loss
@@ -153,6 +153,14 @@ def _fit(estimator, objective, started):
             theta, n_start, _ = distributed_prox_newton(objective, penalty.convex_start, theta, **settings)
         theta, n_iter, violation = distributed_prox_newton(objective, penalty, theta, **settings)
         n_iter += n_start
+        if violation > settings["tol"] and n_iter < estimator.max_iter:  # stalled: the polish
+            polished, more, polished_violation = distributed_polish(
+                objective, penalty, theta, tol=settings["tol"], max_iter=estimator.max_iter - n_iter,
+                free_scale=settings["free_scale"],
+            )  # fmt: skip
+            n_iter += more
+            if polished_violation < violation:
+                theta, violation = polished, polished_violation
     if not np.all(np.isfinite(theta)):
         raise ValueError(
             "Solver produced non-finite parameter weights; scale the data (e.g. StandardScaler)."
