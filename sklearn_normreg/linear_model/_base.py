@@ -17,11 +17,10 @@ from .._validation import (
     clear_input_errors,
     warn_if_alpha_ignored,
 )
-from ..penalties import BasePenalty, get_penalty
+from ..penalties import PENALTIES, BasePenalty, get_penalty
 
-# The named penalties whose coefficients form groups (the ``groups`` parameter).
-GROUP_PENALTIES = ("group_l1", "group_elasticnet")
-# The named penalties with an L2 part weighted by ``1 - l1_ratio``.
+# The named penalties whose coefficients form groups (the ``groups`` parameter), as they declare.
+GROUP_PENALTIES = tuple(name for name, penalty in PENALTIES.items() if name and penalty.grouped)
 MIXED_PENALTIES = ("elasticnet", "group_elasticnet")
 
 
