@@ -241,3 +241,52 @@ def test_small_chunks_merged(client, monkeypatch):
     model = NormRegLogisticRegression(penalty="l1", alpha=0.01)
     model.fit(da.from_array(X, chunks=(UNEVEN, -1)), da.from_array(y, chunks=UNEVEN))
     _same_fit(model, reference, X)
+
+
+def _rss():
+    psutil = pytest.importorskip("psutil")
+    return psutil.Process().memory_info().rss
+
+
+def test_data_larger_than_a_worker_memory_limit():
+    """X of 1.6 GiB on workers limited to 1.5 GiB each: gathered in one process (a worker, or the
+    client), it would not fit there. The fit keeps each chunk where it was made: no worker passes
+    its limit (the nanny would restart it at 95 %; spilling and pausing are off, so the limit is
+    the only bound), the client allocates a few MB, and the model is optimal by its KKT conditions
+    computed here with plain dask reductions (not the solver's)."""
+    import tracemalloc
+
+    import dask
+    from scipy.special import expit
+
+    limit, n, p = 1.5 * 2**30, 2_150_000, 100
+    off = {f"distributed.worker.memory.{key}": False for key in ("target", "spill", "pause")}
+    with dask.config.set(off), distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1",
+        memory_limit=limit,
+    ) as cluster, distributed.Client(cluster) as own_client:  # fmt: skip
+        rng = da.random.default_rng(6)
+        X = rng.normal(size=(n, p), chunks=(50_000, p))  # made on the workers, chunk by chunk
+        y = (X[:, 0] - 0.5 * X[:, 1] + rng.logistic(size=n, chunks=50_000) > 0).astype(int)
+        assert X.nbytes > limit
+        workers = set(own_client.scheduler_info()["workers"])
+        tracemalloc.start()
+        try:
+            model = NormRegLogisticRegression(penalty="l1", alpha=0.01).fit(X, y)
+            client_peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert set(own_client.scheduler_info()["workers"]) == workers, "a worker was restarted"
+        worker_rss = own_client.run(_rss)
+        assert max(worker_rss.values()) < 0.95 * limit, worker_rss
+        # X is 1.6 GiB; what the client held (its task graph, the reductions' sums) is a few MB
+        assert client_peak < X.nbytes / 50, client_peak
+        # the KKT conditions of the L1 problem, from one dask pass over the same rows
+        w, b = model.coef_[0], model.intercept_[0]
+        residual = expit(X @ w + b) - y
+        gradient, intercept_gradient = da.compute(X.T @ residual / n, residual.mean())
+    support = w != 0
+    assert 0 < support.sum() < p, support.sum()
+    assert abs(intercept_gradient) < 1e-7, intercept_gradient
+    np.testing.assert_allclose(gradient[support], -0.01 * np.sign(w[support]), atol=1e-7)
+    assert np.abs(gradient[~support]).max() <= 0.01 + 1e-7

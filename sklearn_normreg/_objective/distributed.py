@@ -24,7 +24,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 
 from .linear import LinearObjective
 
-__all__ = ["DaskLinearObjective", "RawPrediction"]
+__all__ = ["DaskLinearObjective", "RawPrediction", "persisted_rows"]
 
 # A raw prediction made of more terms than this is summed into new futures on the workers:
 # each pass sums the terms of every chunk again, and the line search adds one per step.
@@ -53,6 +53,16 @@ def _merged_rows(rows, row_bytes):
     elif current:
         merged.append(current)
     return tuple(merged)
+
+
+def persisted_rows(client, X, *arrays):
+    """``X`` and the ``arrays`` chunked alike by rows, their small row chunks merged
+    (``_merged_rows``), persisted on the workers: computed once (a lazy X read or generated
+    there is not made again by each later step), each chunk on one worker."""
+    rows = _merged_rows(X.chunks[0], X.shape[1] * X.dtype.itemsize)
+    if rows != X.chunks[0] and not sp.issparse(getattr(X, "_meta", None)):
+        X, *arrays = (array.rechunk({0: rows}) for array in (X, *arrays))
+    return client.persist([X, *arrays])
 
 
 def _chunk_objective(X, y, weights, loss, fit_intercept, n_outputs):
@@ -219,11 +229,8 @@ class DaskLinearObjective:
         self.n_weights = n_outputs * self.n_features
         self.size = self.n_weights + (n_outputs if fit_intercept else 0)
         self.columns = None  # all of them; a working set's view sets its own
-        rows = _merged_rows(X.chunks[0], X.shape[1] * X.dtype.itemsize)
-        if rows != X.chunks[0] and not sp.issparse(getattr(X, "_meta", None)):
-            X, y, weights = (a.rechunk({0: rows}) for a in (X, y, weights))
         parts = []
-        for array in client.persist([X, y, weights]):
+        for array in persisted_rows(client, X, y, weights):
             futures = {future.key: future for future in futures_of(array)}
             parts.append([futures[key] for key in flatten(array.__dask_keys__())])
         self.chunks = client.map(

@@ -18,7 +18,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
 from .._algorithms.distributed_newton import distributed_polish, distributed_prox_newton
-from .._objective.distributed import DaskLinearObjective
+from .._objective.distributed import DaskLinearObjective, persisted_rows
 from .._policy import single_threaded_blas
 from ..losses import classification_loss
 from ._base import _warn_not_converged
@@ -65,8 +65,9 @@ def _check_finite(flags, what, dtype):
         raise ValueError(f"Input {what} contains infinity or a value too large for {dtype!r}.")
 
 
-def _validated(estimator, X, y, sample_weight, multi_output):
-    """Lazy checks and layout: 2-D float X chunked by rows only, y and the weights chunked alike."""
+def _validated(estimator, client, X, y, sample_weight, multi_output):
+    """Shape checks and layout: 2-D float X chunked by rows only, y and the weights chunked alike,
+    all three persisted on the workers (the checks and the fit read them there, not made again)."""
     import dask.array as da
 
     columns = getattr(X, "columns", None)
@@ -101,7 +102,7 @@ def _validated(estimator, X, y, sample_weight, multi_output):
         estimator.feature_names_in_ = np.asarray(columns, dtype=object)
     else:
         estimator.__dict__.pop("feature_names_in_", None)
-    return X, y, sample_weight
+    return persisted_rows(client, X, y, sample_weight)
 
 
 def _checks(X, sample_weight):
@@ -188,7 +189,7 @@ def fit_logistic(estimator, X, y, sample_weight):
     started = time.perf_counter()
     estimator._warn_ignored_parameters()
     client = _client()
-    X, y, sample_weight = _validated(estimator, X, y, sample_weight, multi_output=False)
+    X, y, sample_weight = _validated(estimator, client, X, y, sample_weight, multi_output=False)
     classes = da.unique(y).compute()  # one reduction
     check_classification_targets(classes)
     encoded = y.map_blocks(_take_index, classes, dtype=np.intp)
@@ -273,7 +274,7 @@ def fit_regression(estimator, X, y, sample_weight):
         )
     estimator._warn_ignored_parameters()
     client = _client()
-    X, y, sample_weight = _validated(estimator, X, y, sample_weight, multi_output=True)
+    X, y, sample_weight = _validated(estimator, client, X, y, sample_weight, multi_output=True)
     if y.dtype.kind not in "fc":
         y = y.astype(X.dtype)
     y_flags = y.reshape(-1, 1) if y.ndim == 1 else y
