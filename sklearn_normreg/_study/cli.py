@@ -45,6 +45,8 @@ def settings_from_args(args):
     }
     if args.loss != "default":  # the default's settings (and JSON) stay the seed study's
         settings["loss"] = args.loss
+    if args.dask is not None:  # likewise: only a --dask run records its scheduler
+        settings["dask"] = args.dask
     return settings
 
 
@@ -127,8 +129,11 @@ def main(argv=None, out=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     _check_data_arguments(parser, args)
+    dask_study = None if args.dask is None else _dask_study(parser, args)
     figure = check_outputs(parser, args)
     settings = settings_from_args(args)
+    if dask_study is not None:
+        return _run_on_cluster(parser, args, settings, figure, dask_study, out)
     if args.data is None:
         data = _embedded_split(parser, args, settings)
     else:
@@ -138,21 +143,25 @@ def main(argv=None, out=None):
     X_train, X_test, y_train, y_test, y_test_clean, source = data
     print(f"Data: {source}; {len(y_train)} training and {len(y_test)} test samples.", file=out)
     print(describe_model(settings), file=out)
-    rows = run_study(
-        X_train,
-        y_train,
-        X_test,
-        y_test,
-        y_test_clean,
-        settings,
-        progress=lambda line: print(line, file=sys.stderr, flush=True),
-    )
+    rows = run_study(X_train, y_train, X_test, y_test, y_test_clean, settings, progress=_progress)
+    code = _report(parser, args, figure, rows, (X_train, y_train), settings, out)
+    if code == 0 and args.grid:
+        run_grid(X_train, y_train, settings, args.n_jobs, out)
+    return code
+
+
+def _progress(line):
+    print(line, file=sys.stderr, flush=True)
+
+
+def _report(parser, args, figure, rows, training, settings, out):
+    """Print the table and findings, write the figure (of TRAINING's rows) and the JSON; the exit code."""
     facts = _print_report(rows, settings, out)
     if figure is not None and not has_matplotlib():
         print('\nNo figure: matplotlib is not installed (pip install "sklearn-normreg[plot]").', file=out)
         figure = None
     try:
-        _write_outputs(figure, args.json, rows, X_train, y_train, settings, facts)
+        _write_outputs(figure, args.json, rows, *training, settings, facts)
     except OutputError as error:
         print(f"{parser.prog}: error: {error}", file=sys.stderr)
         return 1
@@ -160,9 +169,81 @@ def main(argv=None, out=None):
         print(f"\nFigure saved to {figure}", file=out)
     if args.json is not None:
         print(f"Table written to {args.json}", file=out)
-    if args.grid:
-        run_grid(X_train, y_train, settings, args.n_jobs, out)
     return 0
+
+
+def _dask_study(parser, args):
+    """Exit unless --dask can run with these arguments; return the module ``dask_study``.
+
+    Imported here only: dask stays optional, and the in-memory study never loads it.
+    """
+    if args.data is None:
+        parser.error(
+            "--dask needs --data FILE.csv and --target COLUMN: the embedded data are small, "
+            "run them without --dask"
+        )
+    if args.model != "linear":
+        parser.error("--dask runs --model linear only (the network is trained in memory)")
+    if args.grid:
+        parser.error("--dask: --grid is not available with it (the grid search's fits are in memory)")
+    if args.loss != "default":
+        parser.error(
+            f"--dask: --loss {args.loss} is not available with it: the dask fit handles the identity "
+            "link only, not the Poisson loss's log link"
+        )
+    try:
+        from . import dask_study
+    except ImportError as error:
+        parser.error(
+            f"--dask needs dask.dataframe and distributed ({error}): "
+            'pip install "sklearn-normreg[distributed]"'
+        )
+    return dask_study
+
+
+def _run_on_cluster(parser, args, settings, figure, dask_study, out):
+    """--dask: the linear study's smooth-loss cases, read and fitted on the cluster (see ``dask_study``).
+
+    The cluster (a LocalCluster started here, or the client of a scheduler) is closed before
+    the report; an unreachable scheduler, bad data or a failed pass is one line and exit 1.
+    """
+    try:
+        header = _dask_header(parser, args, dask_study)
+        with dask_study.connect(args.dask) as client:
+            data = dask_study.read_split(parser, args, client, header)
+            partitions = f"{data.n_partitions} partition{'s' if data.n_partitions > 1 else ''}"
+            print(
+                f"Data: {show_path(args.data)} (target {args.target!r}, {data.n_features} features, "
+                f"read by dask.dataframe in {partitions}); "
+                f"{data.X_train.shape[0]} training and {data.X_test.shape[0]} test samples.",
+                file=out,
+            )
+            print(describe_model(settings), file=out)
+            print(dask_study.describe_cluster(client, args.dask), file=out)
+            rows, skipped = dask_study.run_cases(data, settings, progress=_progress)
+    except dask_study.SchedulerError as error:
+        print(f"{parser.prog}: error: {error}", file=sys.stderr)
+        return 1
+    except DataError as error:
+        print(f"{parser.prog}: data error: {error}", file=sys.stderr)
+        return 1
+    except RuntimeError as error:  # the objective's: a pass the cluster could not finish
+        print(f"{parser.prog}: error: {str(error).splitlines()[0]}", file=sys.stderr)
+        return 1
+    print(dask_study.describe_skipped(skipped), file=out)
+    return _report(parser, args, figure, rows, data.sample, settings, out)
+
+
+def _dask_header(parser, args, dask_study):
+    """The --data file's header, checked before any cluster starts; exits as ``_csv_split`` does."""
+    try:
+        return dask_study.read_header(args.data, args.target)
+    except OSError as error:  # e.g. no read permission
+        parser.error(f"--data: cannot read {show_path(args.data)}: {error.strerror or error}")
+    except KeyError as error:
+        parser.error(f"--target: {error.args[0]}")
+    except HeaderError as error:
+        parser.error(f"--data: {error}")
 
 
 def _check_data_arguments(parser, args):

@@ -28,6 +28,26 @@ def _show(cell, limit=40):
     return repr(cell if len(cell) <= limit else cell[:limit] + "...")
 
 
+def check_header(header, target, shown_path):
+    """Check the header's column names (stripped) against TARGET; return ``{name: column index}``.
+
+    Raises ``HeaderError`` for duplicated names and ``KeyError`` for a missing target column
+    (the dask reader of ``dask_study`` shares these checks and their messages).
+    """
+    duplicated = [name for name, count in Counter(header).items() if count > 1]
+    if duplicated:
+        raise HeaderError(
+            f"{shown_path} has duplicated column names: {', '.join(map(_show, duplicated))}; rename them."
+        )
+    # A dict, not header.index(): looking columns up must stay linear in their number.
+    column = {name: j for j, name in enumerate(header)}
+    if target not in column:
+        shown = ", ".join(map(_show, header[:20]))
+        shown += f", ... ({len(header)} columns)" if len(header) > 20 else ""
+        raise KeyError(f"target column {target!r} is not in {shown_path} (columns: {shown}).")
+    return column
+
+
 def read_csv(path, target):
     """Read a numeric CSV with a header row; return (X, y, feature names).
 
@@ -61,17 +81,7 @@ def read_csv(path, target):
     if not rows:
         raise DataError(f"{shown_path} is empty.")
     header = [name.strip() for name in rows[0]]
-    duplicated = [name for name, count in Counter(header).items() if count > 1]
-    if duplicated:
-        raise HeaderError(
-            f"{shown_path} has duplicated column names: {', '.join(map(_show, duplicated))}; rename them."
-        )
-    # A dict, not header.index(): looking columns up must stay linear in their number.
-    column = {name: j for j, name in enumerate(header)}
-    if target not in column:
-        shown = ", ".join(map(_show, header[:20]))
-        shown += f", ... ({len(header)} columns)" if len(header) > 20 else ""
-        raise KeyError(f"target column {target!r} is not in {shown_path} (columns: {shown}).")
+    column = check_header(header, target, shown_path)
     values = np.empty((len(rows) - 1, len(header)))
     for i, (row, line_number) in enumerate(zip(rows[1:], lines[1:])):
         where = f"line {line_number} of {shown_path}"

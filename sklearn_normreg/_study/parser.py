@@ -22,10 +22,11 @@ exit codes: 0 success; 2 bad arguments, before any work (argparse's message,
 a missing or non-regular --data file or target column, duplicated column names,
 a refused output path or figure format, a --test-size that leaves an empty
 train or test set, a network too large for memory, a --loss poisson target
-with a negative value or no positive one); 1 bad data in the CSV (not
-UTF-8 text, a non-numeric, NaN, huge or empty cell: the message names the
-column and line) or a runtime error (out of memory, an output that cannot be
-written); 130 interrupted (Ctrl-C).
+with a negative value or no positive one, --dask with options it cannot run
+or without dask installed); 1 bad data in the CSV (not UTF-8 text, a
+non-numeric, NaN, huge or empty cell: the message names the column and line)
+or a runtime error (out of memory, an output that cannot be written, a --dask
+scheduler that does not answer); 130 interrupted (Ctrl-C).
 """
 
 # Above this the penalty term overflows float64 (1e308 diverges); far below
@@ -69,6 +70,17 @@ def _add_data_arguments(parser):
         type=_positive_int,
         default=None,
         help="size of the embedded data set (default: 400; --quick: 120)",
+    )
+    data.add_argument(
+        "--dask",
+        metavar="SCHEDULER|local",
+        help=(
+            "with --model linear and --data: read the CSV with dask.dataframe and fit on a dask "
+            "cluster, for a file too large for memory: 'local' starts a LocalCluster of 2 worker "
+            "processes, anything else is a scheduler address (e.g. tcp://host:8786; the workers must "
+            "see --data at the same path). The absolute and quantile loss cases are skipped (their "
+            'exact solver needs all rows in one process). Needs pip install "sklearn-normreg[distributed]"'
+        ),
     )
     data.add_argument(
         "--test-size",
