@@ -83,6 +83,27 @@ def test_stalled_newton_is_polished(client, monkeypatch):
     assert polishes  # the one Newton step did stop short of tol
 
 
+def test_stalled_newton_is_polished_by_fista(client, monkeypatch):
+    """Where split L-BFGS-B cannot help (here: made unavailable), FISTA on the best point's
+    working set finishes the polish, on the cluster, to the in-memory optimum."""
+    from sklearn_normreg._algorithms import distributed_newton
+    from sklearn_normreg.linear_model import _dask
+
+    real = _dask.distributed_prox_newton
+
+    def one_step(objective, penalty, theta, **settings):
+        return real(objective, penalty, theta, **{**settings, "max_iter": 1})
+
+    monkeypatch.setattr(_dask, "distributed_prox_newton", one_step)
+    monkeypatch.setattr(distributed_newton, "lbfgs_missing", lambda loss, penalty: "unavailable")
+    X, y = _data(2)
+    model = NormRegLogisticRegression(penalty="l1", alpha=0.01, max_iter=2000)
+    reference = model.__class__(**model.get_params()).fit(X, y)
+    model.fit(da.from_array(X, chunks=(150, -1)), da.from_array(y, chunks=150))
+    _same_fit(model, reference, X)
+    assert model.n_iter_[0] > 1  # FISTA's iterations after the one Newton step
+
+
 @pytest.mark.parametrize("n_classes", [2, 3])
 @pytest.mark.parametrize(
     ("penalty", "chunks"), [("l1", 150), ("l2", UNEVEN), ("elasticnet", 600), ("l1", UNEVEN)]

@@ -12,6 +12,8 @@ working set's gradient or Hessian, or one objective value.
 import numpy as np
 
 from .._progress import ProgressMonitor
+from .fista import fista
+from .fista import requirement_missing as fista_missing
 from .lbfgs import requirement_missing as lbfgs_missing
 from .prox import kkt_violation
 from .prox_newton import (
@@ -128,15 +130,44 @@ def distributed_prox_newton(objective, penalty, theta0, *, tol, max_iter, free_s
 
 
 def distributed_polish(objective, penalty, theta, *, tol, max_iter, free_scale=1.0):
-    """After Newton steps that stalled short of ``tol``: split L-BFGS-B on every column from
-    ``theta``, one pass per evaluation (the in-memory ``solve``'s polish, on the cluster).
+    """After Newton steps that stalled short of ``tol``, the in-memory ``solve``'s polish on the
+    cluster, one pass per evaluation: split L-BFGS-B on every column from ``theta``, then FISTA on
+    the working set of the best point so far (its backtracking test allows for the objective's
+    rounding, where the line searches of Newton and L-BFGS-B stop: a sparse L1 fit stalls there).
 
-    Returns ``theta``, the iterations and the full problem's KKT violation there; ``theta``
-    unchanged (no iteration, violation ``inf``) for a penalty L-BFGS-B cannot represent.
+    Returns the best point, the iterations and the full problem's KKT violation there
+    (``theta`` itself, no iteration, when neither method can take the loss and penalty).
     """
-    if lbfgs_missing(objective.loss, penalty):
-        return theta, 0, np.inf
-    problem = _WorkingSetProblem(objective, np.arange(objective.n_features))
-    z, steps, _ = solve_working_set(problem, theta.copy(), penalty, 0.5 * tol, max_iter, free_scale, True)
-    grad = problem.gradient(problem.raw(z))[1]
-    return z, steps, kkt_violation(z, grad, penalty, problem.penalized, free_scale)
+    K, p = objective.n_outputs, objective.n_features
+    everything = _WorkingSetProblem(objective, np.arange(p))
+
+    def full_violation(z):
+        grad = everything.gradient(everything.raw(z))[1]
+        return kkt_violation(z, grad, penalty, everything.penalized, free_scale), grad
+
+    best, (best_violation, grad), n_iter = theta, full_violation(theta), 0
+    if not lbfgs_missing(objective.loss, penalty):
+        z, n_iter, _ = solve_working_set(
+            everything, theta.copy(), penalty, 0.5 * tol, max_iter, free_scale, True
+        )
+        violation, z_grad = full_violation(z)
+        if violation < best_violation:
+            best, best_violation, grad = z, violation, z_grad
+    if best_violation <= tol or n_iter >= max_iter or fista_missing(objective.loss, penalty):
+        return best, n_iter, best_violation
+    W, b = objective.unpack(best.copy())
+    feature_violation = penalty.subdiff_distance(W.ravel(), grad[: K * p]).reshape(K, p).max(axis=0)
+    support = np.flatnonzero(np.any(penalty.support(W.ravel()).reshape(K, p), axis=0))
+    columns = _whole_groups(penalty, _next_working_set(support, feature_violation, tol), K, p)
+    problem = _WorkingSetProblem(objective, columns)
+    z0 = np.concatenate([W[:, columns].ravel(), b if objective.fit_intercept else []])
+    z, steps, _ = fista(
+        lambda z: problem.gradient(problem.raw(z)), z0, penalty.restrict(_coordinates(columns, K, p)),
+        problem.penalized, max_iter=max_iter - n_iter, tol=0.5 * tol, free_scale=free_scale,
+    )  # fmt: skip
+    scatter_working_set(problem, z, columns, W, b)
+    theta_fista = np.concatenate([W.ravel(), b if objective.fit_intercept else []])
+    violation, _ = full_violation(theta_fista)
+    if violation < best_violation:
+        best, best_violation = theta_fista, violation
+    return best, n_iter + steps, best_violation

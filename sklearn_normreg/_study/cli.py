@@ -208,7 +208,7 @@ def _run_on_cluster(parser, args, settings, figure, dask_study, out):
     the report; an unreachable scheduler, bad data or a failed pass is one line and exit 1.
     """
     try:
-        header = _dask_header(parser, args, dask_study)
+        header = _read_checked(parser, args, dask_study.read_header)  # before any cluster starts
         with dask_study.connect(args.dask) as client:
             data = dask_study.read_split(parser, args, client, header)
             partitions = f"{data.n_partitions} partition{'s' if data.n_partitions > 1 else ''}"
@@ -234,10 +234,11 @@ def _run_on_cluster(parser, args, settings, figure, dask_study, out):
     return _report(parser, args, figure, rows, data.sample, settings, out)
 
 
-def _dask_header(parser, args, dask_study):
-    """The --data file's header, checked before any cluster starts; exits as ``_csv_split`` does."""
+def _read_checked(parser, args, read):
+    """``READ(--data, --target)``; an unreadable file, a missing target column or a bad header
+    exits through ``parser.error`` (the in-memory reader and the dask one's header check alike)."""
     try:
-        return dask_study.read_header(args.data, args.target)
+        return read(args.data, args.target)
     except OSError as error:  # e.g. no read permission
         parser.error(f"--data: cannot read {show_path(args.data)}: {error.strerror or error}")
     except KeyError as error:
@@ -274,13 +275,7 @@ def _csv_split(parser, args, settings):
     An unreadable file, a missing target column or a bad header exits through ``parser.error``.
     """
     try:
-        X, y, _ = read_csv(args.data, args.target)
-    except OSError as error:  # e.g. no read permission
-        parser.error(f"--data: cannot read {show_path(args.data)}: {error.strerror or error}")
-    except KeyError as error:
-        parser.error(f"--target: {error.args[0]}")
-    except HeaderError as error:
-        parser.error(f"--data: {error}")
+        X, y, _ = _read_checked(parser, args, read_csv)
     except DataError as error:
         print(f"{parser.prog}: data error: {error}", file=sys.stderr)
         return None
