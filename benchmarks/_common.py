@@ -66,3 +66,25 @@ def peak_allocated(func):
         tracemalloc.stop()
     del result
     return peak - start
+
+
+def versus(results, groups, gap):
+    """(peer row, ours row) at equal objective; None if no peer fit.
+
+    ``results`` are rows with "group", "value" (objective), "gap" (relative to the best) and
+    "seconds". The peer row is the fastest of ``groups`` within ``gap`` of the best objective,
+    else the peer's lowest objective; ours is our fastest fit at or below that objective (within
+    ``gap``), None if none is.
+    """
+    best = min(r["value"] for r in results)
+    peers = [r for r in results if r["group"] in groups and np.isfinite(r["value"])]
+    if not peers:
+        return None
+    equal = [r for r in peers if r["gap"] <= gap]
+    peer = min(equal, key=lambda r: r["seconds"]) if equal else min(peers, key=lambda r: r["value"])
+    mine = [
+        r
+        for r in results
+        if r["group"] == "ours" and np.isfinite(r["value"]) and r["value"] <= peer["value"] + gap * abs(best)
+    ]
+    return peer, (min(mine, key=lambda r: r["seconds"]) if mine else None)

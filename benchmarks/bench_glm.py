@@ -68,7 +68,7 @@ from sklearn.neural_network import MLPRegressor
 from sklearn.preprocessing import StandardScaler
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import markdown_table, write_result  # noqa: E402
+from _common import markdown_table, versus, write_result  # noqa: E402
 
 from sklearn_normreg import NormRegLinearRegression, NormRegMLPRegressor  # noqa: E402
 
@@ -431,24 +431,8 @@ def run_case(X, y, spec, solvers, repeats, budget=None):
 
 
 # --------------------------------------------------------------------------- readings
-def versus(results, groups):
-    """(peer row, ours row) at equal objective, see the module docstring; None if no peer fit."""
-    best = min(r["value"] for r in results)
-    peers = [r for r in results if r["group"] in groups and np.isfinite(r["value"])]
-    if not peers:
-        return None
-    equal = [r for r in peers if r["gap"] <= GAP]
-    peer = min(equal, key=lambda r: r["seconds"]) if equal else min(peers, key=lambda r: r["value"])
-    mine = [
-        r
-        for r in results
-        if r["group"] == "ours" and np.isfinite(r["value"]) and r["value"] <= peer["value"] + GAP * abs(best)
-    ]
-    return peer, (min(mine, key=lambda r: r["seconds"]) if mine else None)
-
-
 def statement(results, groups, name, target):
-    pair = versus(results, groups)
+    pair = versus(results, groups, GAP)
     if target is None:
         want = "no target"
     else:

@@ -81,7 +81,7 @@ from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import markdown_table, write_result  # noqa: E402
+from _common import markdown_table, versus, write_result  # noqa: E402
 
 from sklearn_normreg import NormRegLinearRegression  # noqa: E402
 
@@ -415,29 +415,13 @@ def table(results, best, spec, X):
 
 
 # --------------------------------------------------------------------------- readings
-def versus(results, group):
-    """(peer row, ours row) at equal objective, see the module docstring; None if no peer fit."""
-    best = min(r["value"] for r in results)
-    peers = [r for r in results if r["group"] == group and np.isfinite(r["value"])]
-    if not peers:
-        return None
-    equal = [r for r in peers if r["gap"] <= GAP]
-    peer = min(equal, key=lambda r: r["seconds"]) if equal else min(peers, key=lambda r: r["value"])
-    mine = [
-        r
-        for r in results
-        if r["group"] == "ours" and np.isfinite(r["value"]) and r["value"] <= peer["value"] + GAP * abs(best)
-    ]
-    return peer, (min(mine, key=lambda r: r["seconds"]) if mine else None)
-
-
 def statement(results, group, name, target, summary, section):
     """One sentence of the reading; appends (section, peer, ratio, met) to ``summary``."""
     if target is None:
         want = "no target"
     else:
         want = f">= {target:g}x faster than {name}" if target > 1 else f"no slower than {name}"
-    pair = versus(results, group)
+    pair = versus(results, (group,), GAP)
     if pair is None:
         reason = next((r["error"] for r in results if r["group"] == group), "no fit")
         summary.append((section, name, None, f"not measured ({reason})"))
